@@ -1,0 +1,40 @@
+# hub-sdk: every target creates its own virtualenv and installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: help install lint typecheck test test-slow test-fedn demo bench clean
+
+help:
+	@echo "make test       lint, type-check and run the test suite (creates .venv)"
+	@echo "make demo       start a LocalHub and run the quickstart against it"
+	@echo "make test-fedn  run the FEDn tests against a real fedn==0.33.0 controller"
+	@echo "make test-slow  long reliability runs"
+	@echo "make bench      benchmarks against raw requests and the seed clients"
+	@echo "make lint       ruff and mypy --strict only"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev,local]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check hub_sdk tests examples bench
+	$(BIN)/mypy --strict hub_sdk
+
+test: lint
+	$(BIN)/pytest -q -m "not slow" $(PYTEST_ARGS)
+
+test-slow: $(STAMP)
+	$(BIN)/pytest -q -m slow tests/reliability $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py
+
+clean:
+	rm -rf $(VENV) .fedn-venv .bench-venv .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,218 @@
+"""``LazyList``: a listing that fetches pages only as they are needed, and never truncates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Generic, Protocol, TypeVar, overload
+
+from ..errors import ValidationError
+from .protocol import Page
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 200
+log = logging.getLogger("hub_sdk")
+
+
+class PageFetcher(Protocol[T]):
+    """Fetch up to ``limit`` items starting at ``offset``; report the server's total if known."""
+
+    def __call__(self, offset: int, limit: int, /) -> Page[T]: ...  # pragma: no cover
+
+
+class LazyList(Generic[T]):
+    """A lazily paginated listing.
+
+    Iterating fetches one page at a time and holds only the current page. ``page_size`` is
+    how many items one request asks for; ``limit`` caps how many items the listing yields in
+    all (``None``: every matching item). ``len()`` and :attr:`total` come from the server's
+    total. Indexing and slicing fetch only the pages they touch.
+    """
+
+    __slots__ = ("_describe", "_fetch", "_first", "limit", "page_size", "prefetch")
+
+    def __init__(
+        self,
+        fetch: PageFetcher[T],
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        limit: int | None = None,
+        prefetch: bool = False,
+        describe: str = "",
+    ) -> None:
+        if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
+            raise ValidationError(
+                f"page_size must be a positive integer, got {page_size!r}",
+                field_errors=[("page_size", "must be a positive integer")],
+            )
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise ValidationError(
+                f"limit must be a non-negative integer or None, got {limit!r}",
+                field_errors=[("limit", "must be a non-negative integer or None")],
+            )
+        self._fetch = fetch
+        self.page_size = page_size
+        self.limit = limit
+        self.prefetch = prefetch
+        self._describe = describe
+        self._first: Page[T] | None = None
+
+    # -- fetching ------------------------------------------------------------------------
+
+    def _first_page(self) -> Page[T]:
+        if self._first is None:
+            size = self.page_size if self.limit is None else max(1, min(self.page_size, self.limit))
+            self._first = self._fetch(0, size)
+        return self._first
+
+    def _range(self, start: int, stop: int | None) -> Iterator[list[T]]:
+        """Pages covering items [start, stop) (stop None: to the end), trimmed to the range."""
+        offset = start
+        executor: ThreadPoolExecutor | None = None
+        pending: Future[Page[T]] | None = None
+
+        def size_at(off: int) -> int:
+            return self.page_size if stop is None else min(self.page_size, stop - off)
+
+        try:
+            while stop is None or offset < stop:
+                size = size_at(offset)
+                if pending is not None:
+                    page = pending.result()
+                    pending = None
+                elif offset == 0 and self._first is not None and len(self._first.items) >= size:
+                    page = self._first
+                else:
+                    page = self._fetch(offset, size)
+                items = page.items[:size]
+                if not items:
+                    if page.total is not None and offset < page.total:
+                        log.warning(
+                            "listing %s ended early: %d of %d items (changed while paging?)",
+                            self._describe,
+                            offset,
+                            page.total,
+                        )
+                    return
+                nxt = offset + len(items)
+                more = (page.total is None and len(items) >= size) or (
+                    page.total is not None and nxt < page.total
+                )
+                more = more and (stop is None or nxt < stop)
+                if more and self.prefetch:
+                    if executor is None:
+                        executor = ThreadPoolExecutor(1, thread_name_prefix="hub-sdk-prefetch")
+                    pending = executor.submit(self._fetch, nxt, size_at(nxt))
+                yield items
+                if not more:
+                    return
+                offset = nxt
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
+
+    # -- public API -------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self._range(0, self.limit):
+            yield from page
+
+    def pages(self) -> Iterator[list[T]]:
+        """Iterate page by page."""
+        return self._range(0, self.limit)
+
+    @property
+    def total(self) -> int | None:
+        """The number of matching items on the server (ignores ``limit``), if it says."""
+        return self._first_page().total
+
+    def __len__(self) -> int:
+        total = self.total
+        if total is None:
+            return sum(len(p) for p in self.pages())
+        return total if self.limit is None else min(total, self.limit)
+
+    def __bool__(self) -> bool:
+        return bool(self._first_page().items) and self.limit != 0
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            bounded = (
+                (index.step is None or index.step > 0)
+                and (index.start is None or index.start >= 0)
+                and index.stop is not None
+                and index.stop >= 0
+            )
+            if bounded:
+                # No need for the total: fetch exactly the pages in [start, stop).
+                start = index.start or 0
+                stop = index.stop if self.limit is None else min(index.stop, self.limit)
+                if stop <= start:
+                    return []
+                items = [x for page in self._range(start, stop) for x in page]
+                return items[:: index.step or 1]
+            rng = range(*index.indices(len(self)))
+            if not rng:
+                return []
+            lo, hi = min(rng), max(rng) + 1
+            window = [x for page in self._range(lo, hi) for x in page]
+            return [window[i - lo] for i in rng if i - lo < len(window)]
+        if not isinstance(index, int):
+            raise TypeError(
+                f"LazyList indices must be integers or slices, not {type(index).__name__}"
+            )
+        if index < 0:
+            index += len(self)
+        if index < 0 or (self.limit is not None and index >= self.limit):
+            raise IndexError("LazyList index out of range")
+        base = (index // self.page_size) * self.page_size
+        page = self._first_page() if base == 0 else self._fetch(base, self.page_size)
+        pos = index - base
+        if pos >= len(page.items):
+            # The server may serve shorter pages than asked: fall back to an exact fetch.
+            exact = self._fetch(index, 1).items
+            if not exact:
+                raise IndexError("LazyList index out of range")
+            return exact[0]
+        return page.items[pos]
+
+    def first(self) -> T | None:
+        """The first item, or None when the listing is empty."""
+        if self.limit == 0:
+            return None
+        page = self._first if self._first is not None else self._fetch(0, 1)
+        return page.items[0] if page.items else None
+
+    def to_list(self, limit: int | None = None) -> list[T]:
+        """Fetch items into a list (all of them, or the first ``limit``)."""
+        out: list[T] = []
+        stop = (
+            self.limit
+            if limit is None
+            else (limit if self.limit is None else min(limit, self.limit))
+        )
+        for page in self._range(0, stop):
+            out.extend(page)
+        return out
+
+    def map(self, fn: Callable[[T], Any]) -> Iterator[Any]:
+        """Apply ``fn`` to every item lazily."""
+        return (fn(x) for x in self)
+
+    def __repr__(self) -> str:
+        what = self._describe or "items"
+        if self._first is None:
+            return f"<LazyList of {what} (not fetched yet), page_size={self.page_size}>"
+        total = self._first.total
+        shown = (
+            "?" if total is None else str(total if self.limit is None else min(total, self.limit))
+        )
+        return f"<LazyList of {what}: {shown} items, page_size={self.page_size}>"

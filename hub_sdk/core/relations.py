@@ -1,0 +1,179 @@
+"""Relation descriptors: ``Parent`` (a cached lazy lookup) and ``Children`` (a child manager).
+
+Both are plain descriptors declared on a resource class; nothing is built per object until
+the attribute is read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from ..errors import HubError
+
+if TYPE_CHECKING:
+    from .connection import Connection
+    from .pagination import LazyList
+    from .resource import Resource
+
+R = TypeVar("R", bound="Resource")
+
+
+def _resolve(api: str, name: str | type[Any]) -> type[Any]:
+    from .resource import resource_class
+
+    return name if isinstance(name, type) else resource_class(api, name)
+
+
+class Parent(Generic[R]):
+    """A lazy lookup of the object a foreign key points to, served from the connection cache.
+
+    ``experiment = Parent["Experiment"]("Experiment", key="experiment_id")``; reading
+    ``session.experiment`` fetches the experiment once per connection (until the cache entry
+    expires or a write through the connection invalidates it). ``None`` when the key is empty.
+    """
+
+    __slots__ = ("_cls", "key", "name", "target")
+
+    def __init__(self, target: str | type[R], *, key: str) -> None:
+        self.target = target
+        self.key = key
+        self.name = key
+        self._cls: type[R] | None = None
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    def resolve(self, owner: type[Resource]) -> type[R]:
+        """The target resource class."""
+        if self._cls is None:
+            self._cls = _resolve(owner.__resource__.api, self.target)
+        return self._cls
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Parent[R]: ...
+
+    @overload
+    def __get__(self, obj: Resource, owner: type[Any]) -> R | None: ...
+
+    def __get__(self, obj: Resource | None, owner: type[Any]) -> Parent[R] | R | None:
+        if obj is None:
+            return self
+        fk = getattr(obj, self.key, None)
+        if fk is None or fk == "":
+            return None
+        cls = self.resolve(type(obj))
+        return cls.get(fk, connection=obj.connection, cached=True)
+
+    def __repr__(self) -> str:
+        target = self.target if isinstance(self.target, str) else self.target.__name__
+        return f"Parent({target!r}, key={self.key!r})"
+
+
+class ChildManager(Generic[R]):
+    """The children of one object: callable for a lazy listing, with create/get/first/count."""
+
+    __slots__ = ("_cls", "_key", "_owner_conn", "_owner_id", "_path_values")
+
+    def __init__(
+        self,
+        cls: type[R],
+        key: str,
+        owner_id: Any,
+        conn: Connection | None,
+        path_values: dict[str, Any] | None = None,
+    ) -> None:
+        self._cls = cls
+        self._key = key
+        self._owner_id = owner_id
+        self._owner_conn = conn
+        self._path_values = path_values or {}
+
+    def _scope(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if self._owner_id is None:
+            raise HubError(f"cannot reach {self._cls.__name__} children of an unsaved object")
+        return {self._key: self._owner_id, **kwargs}
+
+    def __call__(
+        self,
+        *,
+        page_size: int | None = None,
+        limit: int | None = None,
+        order_by: str | None = None,
+        prefetch: bool = False,
+        **filters: Any,
+    ) -> LazyList[R]:
+        """A lazy listing of the children, narrowed by ``filters``."""
+        return self._cls.list(
+            connection=self._owner_conn,
+            page_size=page_size,
+            limit=limit,
+            order_by=order_by,
+            prefetch=prefetch,
+            **self._scope(filters),
+        )
+
+    def create(self, **fields: Any) -> R:
+        """Create a child of this object."""
+        return self._cls.create(connection=self._owner_conn, **self._scope(fields))
+
+    def get(self, id: Any) -> R:
+        """One child by id."""
+        return self._cls.get(id, connection=self._owner_conn, **self._path_values)
+
+    def first(self, **filters: Any) -> R | None:
+        """The first child, or None."""
+        return self(limit=1, **filters).first()
+
+    def count(self, **filters: Any) -> int:
+        """How many children match ``filters``."""
+        return len(self(page_size=1, **filters))
+
+    def __iter__(self) -> Any:
+        return iter(self())
+
+    def __repr__(self) -> str:
+        return f"<{self._cls.__name__} children of {self._key}={self._owner_id!r}>"
+
+
+class Children(Generic[R]):
+    """A child collection: ``trials = Children["Trial"]("Trial", key="experiment_session_id")``.
+
+    ``obj.trials(**filters)`` lists them lazily; ``obj.trials.create(...)``, ``.get(id)``,
+    ``.first()`` and ``.count()`` act on them. ``key`` is the child's foreign key; ``via`` the
+    attribute of the owner whose value it takes (default: the owner's id).
+    """
+
+    __slots__ = ("_cls", "key", "name", "target", "via")
+
+    def __init__(self, target: str | type[R], *, key: str, via: str | None = None) -> None:
+        self.target = target
+        self.key = key
+        self.via = via
+        self.name = ""
+        self._cls: type[R] | None = None
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    def resolve(self, owner: type[Resource]) -> type[R]:
+        """The child resource class."""
+        if self._cls is None:
+            self._cls = _resolve(owner.__resource__.api, self.target)
+        return self._cls
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Children[R]: ...
+
+    @overload
+    def __get__(self, obj: Resource, owner: type[Any]) -> ChildManager[R]: ...
+
+    def __get__(self, obj: Resource | None, owner: type[Any]) -> Children[R] | ChildManager[R]:
+        if obj is None:
+            return self
+        cls = self.resolve(type(obj))
+        owner_id = getattr(obj, self.via) if self.via else obj.pk
+        return ChildManager(cls, self.key, owner_id, obj.connection, {self.key: owner_id})
+
+    def __repr__(self) -> str:
+        target = self.target if isinstance(self.target, str) else self.target.__name__
+        return f"Children({target!r}, key={self.key!r})"

@@ -1,0 +1,587 @@
+"""The resource base: a pydantic v2 model with declared active-record verbs.
+
+A resource is a page of declarations::
+
+    class ExperimentSession(AugerResource, path="experiment_sessions",
+                            actions="list get create update"):
+        id: str
+        status: str | None = None
+        experiment_id: str | None = None
+
+        experiment = Parent["Experiment"]("Experiment", key="experiment_id")
+        trials = Children["Trial"]("Trial", key="experiment_session_id")
+"""
+
+from __future__ import annotations
+
+import builtins
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional, TypeVar, overload
+from urllib.parse import quote
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+from typing_extensions import Self
+
+from ..errors import ResponseDecodeError, UnsupportedActionError, ValidationError
+from . import context
+from .pagination import DEFAULT_PAGE_SIZE, LazyList
+from .protocol import ApiResponse, Page
+from .relations import Children, Parent
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+VERBS = frozenset({"list", "get", "create", "update", "delete"})
+READ_ONLY = frozenset({"id", "object", "deleted", "created_at", "updated_at"})
+
+T = TypeVar("T")
+R = TypeVar("R", bound="Resource")
+
+_registry: dict[str, dict[str, type[Resource]]] = {}
+_registry_lock = threading.Lock()
+_input_models: dict[type[Any], type[BaseModel]] = {}
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """What a resource class declares about its place in the API."""
+
+    api: str = ""
+    path: str | None = None
+    actions: frozenset[str] = frozenset()
+    object_type: str | None = None
+    id_field: str = "id"
+    writable: frozenset[str] | None = None
+    read_only: frozenset[str] = READ_ONLY
+    create_required: tuple[str, ...] = ()
+    update_method: str = "PATCH"
+    repr_fields: tuple[str, ...] = ("name", "status")
+    extra_actions: frozenset[str] = field(default_factory=frozenset)
+
+
+def resource_class(api: str, name: str) -> type[Resource]:
+    """The resource class of ``api`` called ``name`` (class name or object type)."""
+    classes = _registry.get(api, {})
+    cls = classes.get(name)
+    if cls is None:
+        # Resource modules import lazily: ask the API package to load the one declaring it.
+        import importlib
+
+        try:
+            pkg = importlib.import_module(f"hub_sdk.{api}")
+            getattr(pkg, name, None)
+        except ImportError:  # pragma: no cover - an API package always exists
+            pass
+        cls = _registry.get(api, {}).get(name)
+    if cls is None:
+        raise LookupError(f"no {api} resource named {name!r}")
+    return cls
+
+
+def _field_errors(exc: pydantic.ValidationError) -> list[tuple[str, str]]:
+    return [(".".join(str(p) for p in err["loc"]) or "(body)", err["msg"]) for err in exc.errors()]
+
+
+class Action(Generic[T]):
+    """A custom verb on one object: ``deploy = Action["Project"]("PATCH", "deploy")``.
+
+    ``returns``: ``"self"`` (refresh the object from the answer and return it), ``"data"``
+    (the envelope's payload), ``"text"`` (the body as text) or a resource class name.
+    """
+
+    __slots__ = ("doc", "method", "name", "path", "returns")
+
+    def __init__(self, method: str, path: str, *, returns: str = "self", doc: str = "") -> None:
+        self.method = method.upper()
+        self.path = path
+        self.returns = returns
+        self.doc = doc
+        self.name = path
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Action[T]: ...
+
+    @overload
+    def __get__(self, obj: Resource, owner: type[Any]) -> Callable[..., T]: ...
+
+    def __get__(self, obj: Resource | None, owner: type[Any]) -> Action[T] | Callable[..., T]:
+        if obj is None:
+            return self
+        resource = obj
+
+        def call(**params: Any) -> Any:
+            return resource._run_action(self, params)
+
+        call.__name__ = self.name
+        call.__doc__ = self.doc or f"{self.method} {owner.__name__}/<id>/{self.path}"
+        return call
+
+    def __repr__(self) -> str:
+        return f"Action({self.method!r}, {self.path!r})"
+
+
+class Resource(BaseModel):
+    """Base of every typed API object; see the module docstring for how to declare one."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        defer_build=True,
+        validate_assignment=True,
+        populate_by_name=True,
+        protected_namespaces=(),
+        ignored_types=(Parent, Children, Action),
+    )
+
+    __resource__: ClassVar[ResourceSpec] = ResourceSpec()
+
+    _connection: Any = PrivateAttr(default=None)
+    _raw: Any = PrivateAttr(default=None)
+
+    def __init_subclass__(
+        cls,
+        *,
+        api: str | None = None,
+        path: str | None = None,
+        actions: str | Iterable[str] | None = None,
+        object: str | None = None,
+        id_field: str | None = None,
+        writable: str | Iterable[str] | None = None,
+        read_only: str | Iterable[str] | None = None,
+        create_required: str | Iterable[str] | None = None,
+        update_method: str | None = None,
+        repr_fields: str | Iterable[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        base = cls.__resource__
+
+        def names(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
+            if value is None:
+                return None
+            return tuple(value.split()) if isinstance(value, str) else tuple(value)
+
+        verbs = names(actions)
+        if verbs is not None and not set(verbs) <= VERBS:
+            raise TypeError(f"{cls.__name__}: unknown actions {sorted(set(verbs) - VERBS)}")
+        wr = names(writable)
+        ro = names(read_only)
+        spec = ResourceSpec(
+            api=api or base.api,
+            path=path if path is not None else (None if verbs else base.path),
+            actions=frozenset(verbs) if verbs is not None else base.actions,
+            object_type=object,
+            id_field=id_field or base.id_field,
+            writable=frozenset(wr) if wr is not None else None,
+            read_only=READ_ONLY | frozenset(ro or ()) | ({id_field} if id_field else set()),
+            create_required=names(create_required) or (),
+            update_method=(update_method or base.update_method).upper(),
+            repr_fields=names(repr_fields) or base.repr_fields,
+        )
+        cls.__resource__ = spec
+        if spec.api:
+            with _registry_lock:
+                classes = _registry.setdefault(spec.api, {})
+                classes[cls.__name__] = cls
+                if object:
+                    classes.setdefault(object, cls)
+
+    # -- identity, equality, repr ------------------------------------------------------------
+
+    @property
+    def pk(self) -> Any:
+        """The object's id (whatever the API calls its id field)."""
+        return getattr(self, self.__resource__.id_field, None)
+
+    @property
+    def connection(self) -> Connection | None:
+        """The connection this object came from (None for an object built locally)."""
+        conn: Connection | None = self._connection
+        return conn
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Resource):
+            return NotImplemented
+        if type(self) is not type(other):
+            return False
+        if self.pk is None or other.pk is None:
+            return self is other
+        return bool(self.pk == other.pk)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.pk))
+
+    def __repr__(self) -> str:
+        parts = [f"{self.__resource__.id_field}={self.pk!r}"]
+        for name in self.__resource__.repr_fields:
+            value = self.__dict__.get(name)
+            if value is None and self.__pydantic_extra__:
+                value = self.__pydantic_extra__.get(name)
+            if value is not None and not isinstance(value, (dict, list)):
+                text = repr(value)
+                parts.append(f"{name}={text if len(text) <= 60 else text[:57] + '...'}")
+        return f"<{type(self).__name__} {' '.join(parts)}>"
+
+    __str__ = __repr__
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        private = dict(state.get("__pydantic_private__") or {})
+        private["_connection"] = None
+        state["__pydantic_private__"] = private
+        return state
+
+    # -- building objects from responses ------------------------------------------------------
+
+    @classmethod
+    def _conn(cls, connection: Connection | None) -> Connection:
+        return context.resolve(cls.__resource__.api, connection)
+
+    @classmethod
+    def _require(cls, verb: str) -> None:
+        if verb not in cls.__resource__.actions:
+            allowed = ", ".join(sorted(cls.__resource__.actions)) or "none"
+            raise UnsupportedActionError(
+                f"{cls.__name__} does not support {verb!r} (supported: {allowed})"
+            )
+
+    @classmethod
+    def _from_data(cls, data: Any, conn: Connection | None, raw: Any = None) -> Self:
+        """Validate one server object into a model bound to ``conn``."""
+        if not isinstance(data, Mapping):
+            raise ResponseDecodeError(
+                f"expected a {cls.__name__} object, got {type(data).__name__}",
+                snippet=repr(data)[:200],
+            )
+        try:
+            obj = cls.model_validate(data)
+        except pydantic.ValidationError as exc:
+            errors = _field_errors(exc)
+            raise ResponseDecodeError(
+                f"the server sent a {cls.__name__} that does not validate: "
+                + "; ".join(f"{f}: {m}" for f, m in errors[:5]),
+                snippet=str(errors[:5])[:200],
+            ) from None
+        private = obj.__pydantic_private__
+        assert private is not None
+        private["_connection"] = conn
+        private["_raw"] = raw if raw is not None else data
+        return obj
+
+    @classmethod
+    def _from_response(cls, resp: ApiResponse, conn: Connection) -> Self:
+        try:
+            return cls._from_data(resp.data, conn, resp.fresh_data())
+        except ResponseDecodeError as exc:
+            exc.method = resp.http.request.method if resp.http is not None else None
+            exc.path = resp.http.request.path_url if resp.http is not None else None
+            exc.status, exc.request_id = resp.status, resp.request_id
+            raise
+
+    @classmethod
+    def _many(
+        cls, items: builtins.list[Any], conn: Connection, raws: Any = None
+    ) -> builtins.list[Self]:
+        if not isinstance(raws, builtins.list) or len(raws) != len(items):
+            raws = items
+        return [cls._from_data(d, conn, r) for d, r in zip(items, raws)]
+
+    # -- paths -------------------------------------------------------------------------------
+
+    @classmethod
+    def _collection_path(cls, values: Mapping[str, Any]) -> str:
+        path = cls.__resource__.path
+        if path is None:
+            raise UnsupportedActionError(f"{cls.__name__} has no collection path")
+        if "{" not in path:
+            return path
+        try:
+            return path.format_map({k: quote(str(v), safe="") for k, v in values.items()})
+        except KeyError as exc:
+            name = exc.args[0]
+            raise ValidationError(
+                f"{cls.__name__} needs {name!r} to build its path {path!r}",
+                field_errors=[(name, "is required")],
+            ) from None
+
+    @classmethod
+    def _item_path(cls, id: Any, values: Mapping[str, Any] | None = None) -> str:
+        if id is None or id == "":
+            raise ValidationError(
+                f"{cls.__name__} id is required",
+                field_errors=[(cls.__resource__.id_field, "is required")],
+            )
+        if isinstance(id, Resource):
+            id = id.pk
+        return f"{cls._collection_path(values or {})}/{quote(str(id), safe='')}"
+
+    def _path_values(self) -> dict[str, Any]:
+        return {**(self.__pydantic_extra__ or {}), **self.__dict__}
+
+    # -- input validation --------------------------------------------------------------------
+
+    @classmethod
+    def _input_model(cls) -> type[BaseModel]:
+        model = _input_models.get(cls)
+        if model is None:
+            cls.model_rebuild()
+            fields: dict[str, Any] = {
+                name: (Optional[info.annotation], None)  # noqa: UP045 - runtime type object
+                for name, info in cls.model_fields.items()
+            }
+            model = pydantic.create_model(
+                f"{cls.__name__}Input",
+                __config__=ConfigDict(extra="allow", arbitrary_types_allowed=True),
+                **fields,
+            )
+            _input_models[cls] = model
+        return model
+
+    @classmethod
+    def validate_input(
+        cls, fields: Mapping[str, Any], *, required: Iterable[str] = (), action: str = "create"
+    ) -> dict[str, Any]:
+        """Check arguments against the declared field types; return them as JSON-ready values.
+
+        Raises :class:`~hub_sdk.errors.ValidationError` naming every bad or missing field.
+        """
+        problems: builtins.list[tuple[str, str]] = [
+            (name, "is required") for name in required if fields.get(name) is None
+        ]
+        try:
+            model = cls._input_model().model_validate(dict(fields))
+        except pydantic.ValidationError as exc:
+            problems.extend(_field_errors(exc))
+            model = None
+        if problems:
+            raise ValidationError(
+                f"invalid arguments for {cls.__name__}.{action}: "
+                + "; ".join(f"{f}: {m}" for f, m in problems),
+                field_errors=problems,
+            )
+        assert model is not None
+        dumped = model.model_dump(mode="json", exclude_unset=True)
+        return {k: dumped.get(k, v) for k, v in fields.items()}
+
+    # -- class-level verbs ---------------------------------------------------------------------
+
+    @classmethod
+    def get(
+        cls, id: Any, *, connection: Connection | None = None, cached: bool = False, **path: Any
+    ) -> Self:
+        """Fetch one object by id (``cached=True`` serves it from the connection cache)."""
+        cls._require("get")
+        conn = cls._conn(connection)
+        key = (cls.__resource__.api, cls.__name__, str(id))
+        if cached:
+            hit = conn.cache.get(key)
+            if hit is not None:
+                return hit  # type: ignore[no-any-return]
+        generation = conn.cache.generation
+        resp = conn.request("GET", cls._item_path(id, path))
+        obj = cls._from_response(resp, conn)
+        conn.cache.put_read(key, obj, generation)
+        return obj
+
+    @classmethod
+    def list(
+        cls,
+        *,
+        connection: Connection | None = None,
+        page_size: int | None = None,
+        limit: int | None = None,
+        order_by: str | None = None,
+        prefetch: bool = False,
+        **filters: Any,
+    ) -> LazyList[Self]:
+        """A lazy listing, narrowed by ``filters`` (sent as the API expects)."""
+        cls._require("list")
+        conn = cls._conn(connection)
+        protocol = conn.protocol
+        path = protocol.collection(cls._collection_path(filters))
+
+        def fetch(offset: int, size: int) -> Page[Self]:
+            page, resp = protocol.fetch_page(conn, path, filters, offset, size, order_by)
+            raws = None
+            if "update" in cls.__resource__.actions:
+                raws = protocol.page_items(resp.fresh_data())
+            return Page(cls._many(page.items, conn, raws), page.total)
+
+        return LazyList(
+            fetch,
+            page_size=page_size or DEFAULT_PAGE_SIZE,
+            limit=limit,
+            prefetch=prefetch,
+            describe=cls.__name__,
+        )
+
+    @classmethod
+    def create(cls, *, connection: Connection | None = None, **fields: Any) -> Self:
+        """Create an object; arguments are validated before anything is sent."""
+        cls._require("create")
+        body = cls.validate_input(fields, required=cls.__resource__.create_required)
+        conn = cls._conn(connection)
+        resp = conn.request(
+            "POST", conn.protocol.collection(cls._collection_path(fields)), body=body
+        )
+        obj = cls._from_response(resp, conn)
+        obj._remember()
+        return obj
+
+    @classmethod
+    def update(cls, id: Any, *, connection: Connection | None = None, **fields: Any) -> Self:
+        """Update the object ``id`` with ``fields`` (validated first); returns the new state."""
+        cls._require("update")
+        body = cls.validate_input(fields, action="update")
+        conn = cls._conn(connection)
+        resp = conn.request(cls.__resource__.update_method, cls._item_path(id, fields), body=body)
+        obj = cls._from_response(resp, conn)
+        obj._remember()
+        return obj
+
+    @classmethod
+    def delete_id(cls, id: Any, *, connection: Connection | None = None, **path: Any) -> Any:
+        """Delete the object ``id``; returns what the server answered."""
+        cls._require("delete")
+        conn = cls._conn(connection)
+        resp = conn.request("DELETE", cls._item_path(id, path))
+        conn.cache.invalidate((cls.__resource__.api, cls.__name__, str(id)))
+        return resp.data
+
+    # -- instance verbs ------------------------------------------------------------------------
+
+    def _remember(self) -> None:
+        conn = self._connection
+        if conn is not None and self.pk is not None:
+            conn.cache.put_write((self.__resource__.api, type(self).__name__, str(self.pk)), self)
+
+    def _absorb(self, fresh: Resource) -> None:
+        """Take over the state of ``fresh`` (a newer copy of this object)."""
+        object.__setattr__(self, "__dict__", fresh.__dict__)
+        object.__setattr__(self, "__pydantic_extra__", fresh.__pydantic_extra__)
+        object.__setattr__(self, "__pydantic_fields_set__", fresh.__pydantic_fields_set__)
+        assert self.__pydantic_private__ is not None and fresh.__pydantic_private__ is not None
+        self.__pydantic_private__["_raw"] = fresh.__pydantic_private__["_raw"]
+        if fresh._connection is not None:
+            self.__pydantic_private__["_connection"] = fresh._connection
+
+    def _writable(self) -> Iterable[str]:
+        spec = self.__resource__
+        if spec.writable is not None:
+            return spec.writable
+        return [n for n in type(self).model_fields if n not in spec.read_only]
+
+    def changes(self) -> dict[str, Any]:
+        """The writable fields changed since the object was loaded, as JSON-ready values."""
+        raw = self._raw
+        if raw is None:
+            return self.model_dump(mode="json", exclude_unset=True)
+        original = type(self).model_validate(raw)
+        spec = self.__resource__
+        changed = {
+            n for n in self._writable() if getattr(self, n, None) != getattr(original, n, None)
+        }
+        extra, orig_extra = self.__pydantic_extra__ or {}, original.__pydantic_extra__ or {}
+        changed |= {
+            k for k, v in extra.items() if k not in spec.read_only and orig_extra.get(k) != v
+        }
+        if not changed:
+            return {}
+        dumped = self.model_dump(mode="json", include=changed)
+        return {k: dumped[k] for k in sorted(changed) if k in dumped}
+
+    def save(self) -> Self:
+        """Send the changed writable fields (or create an object built locally)."""
+        cls = type(self)
+        conn = cls._conn(self._connection)
+        if self._raw is None:
+            cls._require("create")
+            body = self.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+            missing = [
+                (n, "is required") for n in self.__resource__.create_required if body.get(n) is None
+            ]
+            if missing:
+                raise ValidationError(
+                    f"invalid {cls.__name__} to create: "
+                    + "; ".join(f"{f}: {m}" for f, m in missing),
+                    field_errors=missing,
+                )
+            resp = conn.request(
+                "POST", conn.protocol.collection(cls._collection_path(body)), body=body
+            )
+        else:
+            cls._require("update")
+            body = self.changes()
+            if not body:
+                return self
+            resp = conn.request(
+                self.__resource__.update_method,
+                cls._item_path(self.pk, self._path_values()),
+                body=body,
+            )
+        self._absorb(cls._from_response(resp, conn))
+        self._remember()
+        return self
+
+    def refresh(self) -> Self:
+        """Reload the object from the server (bypassing the cache)."""
+        type(self)._require("get")
+        conn = type(self)._conn(self._connection)
+        resp = conn.request("GET", type(self)._item_path(self.pk, self._path_values()))
+        self._absorb(type(self)._from_response(resp, conn))
+        self._remember()
+        return self
+
+    def delete(self) -> None:
+        """Delete the object on the server."""
+        cls = type(self)
+        cls._require("delete")
+        conn = cls._conn(self._connection)
+        resp = conn.request("DELETE", cls._item_path(self.pk, self._path_values()))
+        conn.cache.invalidate((self.__resource__.api, cls.__name__, str(self.pk)))
+        if isinstance(resp.data, Mapping) and resp.data.get(self.__resource__.id_field) == self.pk:
+            try:
+                self._absorb(cls._from_data(resp.data, conn, resp.fresh_data()))
+            except ResponseDecodeError:
+                pass
+
+    def _run_action(self, action: Action[Any], params: Mapping[str, Any]) -> Any:
+        cls = type(self)
+        conn = cls._conn(self._connection)
+        path = f"{cls._item_path(self.pk, self._path_values())}/{action.path}"
+        body = dict(params) if params else None
+        if action.returns == "text":
+            resp = conn.request(action.method, path, body=body, expect="text")
+        else:
+            resp = conn.request(action.method, path, body=body)
+        if action.method != "GET":
+            conn.cache.invalidate((self.__resource__.api, cls.__name__, str(self.pk)))
+        if action.returns == "self":
+            self._absorb(cls._from_response(resp, conn))
+            self._remember()
+            return self
+        if action.returns in ("data", "text"):
+            return resp.data
+        target = resource_class(self.__resource__.api, action.returns)
+        if isinstance(resp.data, list):
+            return target._many(resp.data, conn, resp.fresh_data())
+        return target._from_response(resp, conn)
+
+    @classmethod
+    def call(
+        cls,
+        method: str,
+        path: str,
+        *,
+        connection: Connection | None = None,
+        expect: str = "json",
+        **kwargs: Any,
+    ) -> ApiResponse:
+        """Send a custom request on behalf of this resource's API (for declared helpers)."""
+        conn = cls._conn(connection)
+        return conn.request(method, path, expect=expect, **kwargs)  # type: ignore[call-overload,no-any-return]

@@ -1,0 +1,120 @@
+"""Secrets that never show themselves, and redaction of text that might contain them."""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from typing import Any
+
+MASK = "****"
+
+# Every live secret value, so text bound for logs and errors can be scrubbed of it.
+_live: weakref.WeakSet[Secret] = weakref.WeakSet()
+_live_lock = threading.Lock()
+
+# Body and header keys that hold credentials in either API.
+SECRET_KEYS = frozenset(
+    {
+        "project_api_token",
+        "cluster_api_token",
+        "token",
+        "system_token",
+        "password",
+        "authorization",
+        "auger_token",
+        "access_token",
+        "refresh_token",
+    }
+)
+
+
+class Secret:
+    """A credential: ``repr``, ``str``, ``format`` and pickling all show ``****``.
+
+    Call :meth:`reveal` to get the value when it must go on the wire.
+    """
+
+    __slots__ = ("__value", "__weakref__")
+
+    def __init__(self, value: str) -> None:
+        if isinstance(value, Secret):
+            value = value.reveal()
+        if not isinstance(value, str):
+            raise TypeError("a secret must be a string")
+        self.__value = value
+        if value:
+            with _live_lock:
+                _live.add(self)
+
+    def reveal(self) -> str:
+        """The secret value itself."""
+        return self.__value
+
+    def __bool__(self) -> bool:
+        return bool(self.__value)
+
+    def __repr__(self) -> str:
+        return f"Secret('{MASK}')"
+
+    def __str__(self) -> str:
+        return MASK
+
+    def __format__(self, spec: str) -> str:
+        return MASK
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other.__value == self.__value
+
+    def __hash__(self) -> int:
+        return hash((Secret, self.__value))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickles carry no credential: an unpickled secret is empty.
+        return (Secret, ("",))
+
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
+        return self
+
+
+def live_secret_values() -> list[str]:
+    """The values of all live secrets (longest first), for scrubbing text."""
+    with _live_lock:
+        values = {s.reveal() for s in _live}
+    return sorted((v for v in values if v), key=len, reverse=True)
+
+
+_KEYS_ALT = "|".join(sorted(SECRET_KEYS, key=len, reverse=True))
+_KEY_VALUE = re.compile(
+    rf"""(?P<key>["']?(?:{_KEYS_ALT})["']?\s*[:=]\s*)(?P<q>["']?)(?P<val>[^"',}}\s&]*)""",
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"(?i)\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
+
+
+def redact(text: str, extra: tuple[str, ...] = ()) -> str:
+    """Replace every known secret value and credential-looking key/value in ``text``."""
+    if not text:
+        return text
+    for value in (*extra, *live_secret_values()):
+        if value and value in text:
+            text = text.replace(value, MASK)
+    text = _KEY_VALUE.sub(lambda m: f"{m['key']}{m['q']}{MASK}", text)
+    return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+
+
+def redact_mapping(data: Any) -> Any:
+    """A copy of a JSON-like value with credential keys masked (nested)."""
+    if isinstance(data, dict):
+        return {
+            k: (MASK if isinstance(k, str) and k.lower() in SECRET_KEYS else redact_mapping(v))
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [redact_mapping(v) for v in data]
+    if isinstance(data, str):
+        return redact(data)
+    return data

@@ -1,0 +1,180 @@
+"""The hub-sdk error tree: one base class, one class per failure a caller can act on.
+
+Every error carries the request's ``method``, ``path``, ``status`` and the server's
+``request_id`` where there was one, pickles, and never contains a token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "HubError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseDecodeError",
+    "ServerError",
+    "UnsupportedActionError",
+    "ValidationError",
+]
+
+
+class HubError(Exception):
+    """Base class of every error raised by hub-sdk."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        may_have_been_applied: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+        self.status = status
+        self.request_id = request_id
+        self.may_have_been_applied = may_have_been_applied
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        where = " ".join(p for p in (self.method, self.path) if p)
+        if where:
+            parts.append(f"[{where}" + (f" -> {self.status}" if self.status else "") + "]")
+        if self.request_id:
+            parts.append(f"(request id {self.request_id})")
+        if self.may_have_been_applied:
+            parts.append("(the write may have been applied: check before retrying)")
+        return " ".join(parts)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.message), self.__dict__.copy())
+
+    def __setstate__(self, state: dict[str, Any] | None) -> None:
+        self.__dict__.update(state or {})
+
+
+def _rebuild(cls: type[HubError], message: str) -> HubError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    return err
+
+
+class UnsupportedActionError(HubError):
+    """The resource does not support this verb (e.g. deleting an instance type)."""
+
+
+class ValidationError(HubError, ValueError):
+    """Arguments were rejected before any request was sent.
+
+    ``field_errors`` lists ``(field, reason)`` pairs.
+    """
+
+    def __init__(self, message: str, *, field_errors: Sequence[tuple[str, str]] = (), **kw: Any):
+        super().__init__(message, **kw)
+        self.field_errors: list[tuple[str, str]] = list(field_errors)
+
+    @property
+    def fields(self) -> list[str]:
+        """The names of the offending fields."""
+        return [f for f, _ in self.field_errors]
+
+
+class APIConnectionError(HubError):
+    """The server could not be reached, or the connection broke before a response arrived."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect or read)."""
+
+
+class ResponseDecodeError(HubError):
+    """The server answered with something that is not the JSON it promised.
+
+    ``snippet`` holds the first bytes of the body, redacted.
+    """
+
+    def __init__(self, message: str, *, snippet: str = "", **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.snippet = snippet
+
+
+class APIStatusError(HubError):
+    """The server answered with a non-success status.
+
+    ``body`` is the decoded JSON body (or ``None``); ``field_errors`` the per-field errors the
+    server reported as ``(param, message)`` pairs.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        body: Any = None,
+        field_errors: Sequence[tuple[str, str]] = (),
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.body = body
+        self.field_errors: list[tuple[str, str]] = list(field_errors)
+
+
+class BadRequestError(APIStatusError):
+    """400: the server rejected the parameters; see ``field_errors``."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the token is missing, wrong or expired."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token is valid but not allowed to do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such object (or not visible to this token)."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the object's current state."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; ``retry_after`` is the server's hint in seconds, if any."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    """The exception class for an HTTP status."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    return ServerError if status >= 500 else APIStatusError

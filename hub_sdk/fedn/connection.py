@@ -1,0 +1,71 @@
+"""Connecting to a FEDn controller: ``Authorization: <scheme> <token>``, like the seed client."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..core import context
+from ..core.auth import Auth, HeaderTokenAuth
+from ..core.connection import DEFAULT_TIMEOUT, Connection, Timeout
+from ..core.secret import Secret
+from ..errors import ValidationError
+from .protocol import FednProtocol
+
+
+class FednConnection(Connection):
+    """A connection to a FEDn controller."""
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        kwargs.setdefault("protocol", FednProtocol())
+        super().__init__(base_url, **kwargs)
+
+
+def normalise_url(url_or_host: str, port: int | None = None, secure: bool = False) -> str:
+    """``host``, ``host:port`` or a URL (trailing slashes dropped) -> a base URL."""
+    value = url_or_host.strip().rstrip("/")
+    if not value:
+        raise ValidationError(
+            "url_or_host is required", field_errors=[("url_or_host", "is required")]
+        )
+    if "://" not in value:
+        value = f"{'https' if secure else 'http'}://{value}"
+    if port is not None:
+        value = f"{value}:{port}"
+    return value
+
+
+def connect(
+    url_or_host: str,
+    token: str | Secret | None = None,
+    auth_scheme: str | None = None,
+    verify: bool | str = True,
+    *,
+    port: int | None = None,
+    secure: bool = False,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    max_retries: int = 3,
+    cache_size: int = 1024,
+    cache_ttl: float = 300.0,
+    default: bool = True,
+) -> FednConnection:
+    """Connect to a FEDn controller and (unless ``default=False``) make it the default.
+
+    The token and scheme default to ``FEDN_AUTH_TOKEN`` / ``FEDN_AUTH_SCHEME`` (scheme
+    ``Bearer``); a token that already carries a scheme keeps only its value.
+    """
+    token = token or os.environ.get("FEDN_AUTH_TOKEN") or None
+    scheme = auth_scheme or os.environ.get("FEDN_AUTH_SCHEME") or "Bearer"
+    auth: Auth = HeaderTokenAuth(token, scheme) if token else Auth()
+    conn = FednConnection(
+        normalise_url(url_or_host, port, secure),
+        auth=auth,
+        timeout=timeout,
+        max_retries=max_retries,
+        verify=verify,
+        cache_size=cache_size,
+        cache_ttl=cache_ttl,
+    )
+    if default:
+        context.set_default("fedn", conn)
+    return conn
