@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check hub_sdk tests examples bench
+	$(BIN)/ruff check hub_sdk tests $(wildcard examples bench)
 	$(BIN)/mypy --strict hub_sdk
 
 test: lint
