@@ -31,7 +31,7 @@ class LazyList(Generic[T]):
     total. Indexing and slicing fetch only the pages they touch.
     """
 
-    __slots__ = ("_describe", "_fetch", "_first", "limit", "page_size", "prefetch")
+    __slots__ = ("_describe", "_fetch", "_first", "limit", "page_size", "prefetch", "progress")
 
     def __init__(
         self,
@@ -41,6 +41,7 @@ class LazyList(Generic[T]):
         limit: int | None = None,
         prefetch: bool = False,
         describe: str = "",
+        progress: bool = False,
     ) -> None:
         if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
             raise ValidationError(
@@ -56,6 +57,7 @@ class LazyList(Generic[T]):
         self.page_size = page_size
         self.limit = limit
         self.prefetch = prefetch
+        self.progress = progress
         self._describe = describe
         self._first: Page[T] | None = None
 
@@ -67,8 +69,11 @@ class LazyList(Generic[T]):
             self._first = self._fetch(0, size)
         return self._first
 
-    def _range(self, start: int, stop: int | None) -> Iterator[list[T]]:
-        """Pages covering items [start, stop) (stop None: to the end), trimmed to the range."""
+    def _range(self, start: int, stop: int | None) -> Iterator[tuple[list[T], int | None]]:
+        """Pages covering items [start, stop) (stop None: to the end), trimmed to the range.
+
+        Yields each page's items with the server's total as of that page.
+        """
         offset = start
         executor: ThreadPoolExecutor | None = None
         pending: Future[Page[T]] | None = None
@@ -105,7 +110,7 @@ class LazyList(Generic[T]):
                     if executor is None:
                         executor = ThreadPoolExecutor(1, thread_name_prefix="hub-sdk-prefetch")
                     pending = executor.submit(self._fetch, nxt, size_at(nxt))
-                yield items
+                yield items, page.total
                 if not more:
                     return
                 offset = nxt
@@ -116,12 +121,32 @@ class LazyList(Generic[T]):
     # -- public API -------------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[T]:
-        for page in self._range(0, self.limit):
-            yield from page
+        if self.progress:
+            yield from self._iter_with_progress()
+            return
+        for items, _ in self._range(0, self.limit):
+            yield from items
+
+    def _iter_with_progress(self) -> Iterator[T]:
+        from .progress import progress_bar
+
+        bar = None
+        try:
+            for items, total in self._range(0, self.limit):
+                if bar is None:
+                    expected = (
+                        total if self.limit is None or total is None else min(total, self.limit)
+                    )
+                    bar = progress_bar(expected, self._describe or "items", "items")
+                yield from items
+                bar.update(len(items))
+        finally:
+            if bar is not None:
+                bar.close()
 
     def pages(self) -> Iterator[list[T]]:
         """Iterate page by page."""
-        return self._range(0, self.limit)
+        return (items for items, _ in self._range(0, self.limit))
 
     @property
     def total(self) -> int | None:
@@ -157,13 +182,13 @@ class LazyList(Generic[T]):
                 stop = index.stop if self.limit is None else min(index.stop, self.limit)
                 if stop <= start:
                     return []
-                items = [x for page in self._range(start, stop) for x in page]
+                items = [x for page, _ in self._range(start, stop) for x in page]
                 return items[:: index.step or 1]
             rng = range(*index.indices(len(self)))
             if not rng:
                 return []
             lo, hi = min(rng), max(rng) + 1
-            window = [x for page in self._range(lo, hi) for x in page]
+            window = [x for page, _ in self._range(lo, hi) for x in page]
             return [window[i - lo] for i in rng if i - lo < len(window)]
         if not isinstance(index, int):
             raise TypeError(
@@ -199,13 +224,41 @@ class LazyList(Generic[T]):
             if limit is None
             else (limit if self.limit is None else min(limit, self.limit))
         )
-        for page in self._range(0, stop):
+        for page, _ in self._range(0, stop):
             out.extend(page)
         return out
 
     def map(self, fn: Callable[[T], Any]) -> Iterator[Any]:
         """Apply ``fn`` to every item lazily."""
         return (fn(x) for x in self)
+
+    def to_pandas(self, limit: int | None = None) -> Any:
+        """The items as a pandas DataFrame with typed columns (needs ``hub-sdk[notebook]``)."""
+        from .display import to_dataframe
+        from .resource import Resource
+
+        items = self.to_list(limit)
+        if items and not isinstance(items[0], Resource):
+            import pandas as pd
+
+            return pd.DataFrame({"value": items}).convert_dtypes()
+        return to_dataframe(items)  # type: ignore[arg-type]
+
+    def _repr_html_(self) -> str:
+        """A table of the first page only, with "N of total"."""
+        import html as _html
+
+        from .display import table_html
+        from .resource import Resource
+
+        page = self._first_page()
+        items = page.items if self.limit is None else page.items[: self.limit]
+        total = len(self)
+        summary = f"{len(items)} of {total}" if page.total is not None else f"first {len(items)}"
+        if items and not all(isinstance(i, Resource) for i in items):
+            rows = "".join(f"<li>{_html.escape(repr(i))}</li>" for i in items)
+            return f"<div>{_html.escape(self._describe or 'items')}: {summary}<ul>{rows}</ul></div>"
+        return table_html(self._describe or "items", items, summary)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         what = self._describe or "items"

@@ -100,6 +100,7 @@ class ChildManager(Generic[R]):
         limit: int | None = None,
         order_by: str | None = None,
         prefetch: bool = False,
+        progress: bool = False,
         **filters: Any,
     ) -> LazyList[R]:
         """A lazy listing of the children, narrowed by ``filters``."""
@@ -109,6 +110,7 @@ class ChildManager(Generic[R]):
             limit=limit,
             order_by=order_by,
             prefetch=prefetch,
+            progress=progress,
             **self._scope(filters),
         )
 

@@ -229,6 +229,18 @@ class Resource(BaseModel):
 
     __str__ = __repr__
 
+    def _repr_html_(self) -> str:
+        """A table of the key fields, for notebooks."""
+        from .display import resource_html
+
+        return resource_html(self)
+
+    def __rich_repr__(self) -> Iterable[tuple[str, Any]]:
+        """Key fields for rich's pretty printer."""
+        from .display import rich_fields
+
+        yield from rich_fields(self)
+
     def __getstate__(self) -> dict[Any, Any]:
         state = super().__getstate__()
         private = dict(state.get("__pydantic_private__") or {})
@@ -397,6 +409,7 @@ class Resource(BaseModel):
         limit: int | None = None,
         order_by: str | None = None,
         prefetch: bool = False,
+        progress: bool = False,
         **filters: Any,
     ) -> LazyList[Self]:
         """A lazy listing, narrowed by ``filters`` (sent as the API expects)."""
@@ -418,6 +431,7 @@ class Resource(BaseModel):
             limit=limit,
             prefetch=prefetch,
             describe=cls.__name__,
+            progress=progress,
         )
 
     @classmethod

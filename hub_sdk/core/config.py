@@ -1,0 +1,112 @@
+"""Settings for ``connect()`` from arguments, the environment and a profile file.
+
+The profile file is ``~/.config/hub-sdk/config.toml`` (or ``$HUB_SDK_CONFIG``); each profile is
+a table with one sub-table per API::
+
+    [default.auger]
+    url = "http://127.0.0.1:5000"
+    project_token = "..."
+
+    [prod.fedn]
+    url = "https://fedn.example.com"
+    token = "..."
+
+Precedence: explicit arguments, then environment variables, then the profile
+(``profile=`` or ``$HUB_SDK_PROFILE``, else ``default``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import ValidationError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+
+def config_path() -> Path:
+    """Where the profile file is looked for."""
+    explicit = os.environ.get("HUB_SDK_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "hub-sdk" / "config.toml"
+
+
+def load_profile(api: str, profile: str | None = None) -> dict[str, Any]:
+    """The ``[<profile>.<api>]`` table of the profile file ({} if there is none).
+
+    Naming a profile that does not exist is an error; the default profile may be absent.
+    """
+    name = profile or os.environ.get("HUB_SDK_PROFILE") or "default"
+    path = config_path()
+    if not path.exists():
+        if profile:
+            raise ValidationError(
+                f"profile {profile!r} requested but {path} does not exist",
+                field_errors=[("profile", f"no config file at {path}")],
+            )
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValidationError(
+            f"cannot read {path}: {exc}", field_errors=[("profile", "unreadable config file")]
+        ) from None
+    table = data.get(name)
+    if table is None:
+        if profile:
+            known = ", ".join(sorted(data)) or "none"
+            raise ValidationError(
+                f"no profile {profile!r} in {path} (profiles: {known})",
+                field_errors=[("profile", "unknown profile")],
+            )
+        return {}
+    section = table.get(api, {}) if isinstance(table, Mapping) else {}
+    return dict(section) if isinstance(section, Mapping) else {}
+
+
+def resolve(
+    api: str,
+    given: Mapping[str, Any],
+    env: Mapping[str, str | tuple[str, ...]],
+    profile: str | None = None,
+) -> dict[str, Any]:
+    """Fill every setting not given explicitly from the environment, then the profile.
+
+    ``env`` maps a setting to the environment variable(s) that may hold it, in order.
+    """
+    settings = {k: v for k, v in given.items() if v is not None}
+    file_values: dict[str, Any] | None = None
+    for key, names in env.items():
+        if key in settings:
+            continue
+        for var in (names,) if isinstance(names, str) else names:
+            value = os.environ.get(var)
+            if value:
+                settings[key] = value
+                break
+        else:
+            if file_values is None:
+                file_values = load_profile(api, profile)
+            if file_values.get(key) is not None:
+                settings[key] = file_values[key]
+    if profile is not None and file_values is None:
+        load_profile(api, profile)  # a named profile must exist even if nothing was needed
+    return settings
+
+
+def describe_sources(api: str, key: str, env_names: str | tuple[str, ...]) -> str:
+    """How a user can provide ``key``: the argument, the variables, the profile file."""
+    names = (env_names,) if isinstance(env_names, str) else env_names
+    return (
+        f"pass {key}=..., set {' or '.join(names)}, or add {key!r} to the [<profile>.{api}] "
+        f"table of {config_path()}"
+    )

@@ -1,0 +1,86 @@
+"""How objects and listings show themselves in notebooks (HTML) and with rich."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .resource import Resource
+
+MAX_COLUMNS = 8
+MAX_CELL = 60
+
+
+def key_fields(obj: Resource) -> list[str]:
+    """The fields worth showing at a glance: id, name/status, parent ids, timestamps."""
+    spec = obj.__resource__
+    values = {**(obj.__pydantic_extra__ or {}), **obj.__dict__}
+    names = [spec.id_field, *spec.repr_fields]
+    names += [n for n in values if n.endswith("_id") and n not in names]
+    names += [n for n in ("created_at", "updated_at", "committed_at") if n in values]
+    return [n for n in dict.fromkeys(names) if values.get(n) is not None]
+
+
+def cell(value: Any) -> str:
+    """One value as escaped, shortened HTML text."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        text = value.isoformat(sep=" ", timespec="seconds")
+    elif isinstance(value, (dict, list)):
+        text = f"{type(value).__name__}[{len(value)}]"
+    else:
+        text = str(value)
+    if len(text) > MAX_CELL:
+        text = text[: MAX_CELL - 1] + "…"
+    return html.escape(text)
+
+
+def resource_html(obj: Resource) -> str:
+    """A two-column table of an object's key fields."""
+    values = {**(obj.__pydantic_extra__ or {}), **obj.__dict__}
+    rows = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(n)}</th><td>{cell(values[n])}</td></tr>"
+        for n in key_fields(obj)
+    )
+    return f"<table><caption>{html.escape(type(obj).__name__)}</caption>{rows}</table>"
+
+
+def table_html(title: str, items: Sequence[Resource], summary: str) -> str:
+    """A table of objects (one row each), headed by ``title`` and ``summary``."""
+    columns: list[str] = []
+    for item in items:
+        for name in key_fields(item):
+            if name not in columns and len(columns) < MAX_COLUMNS:
+                columns.append(name)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    rows = []
+    for item in items:
+        values = {**(item.__pydantic_extra__ or {}), **item.__dict__}
+        rows.append("<tr>" + "".join(f"<td>{cell(values.get(c))}</td>" for c in columns) + "</tr>")
+    caption = f"{html.escape(title)}: {html.escape(summary)}"
+    return (
+        f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def rich_fields(obj: Resource) -> Iterable[tuple[str, Any]]:
+    """(name, value) pairs for rich's ``__rich_repr__`` protocol."""
+    values = {**(obj.__pydantic_extra__ or {}), **obj.__dict__}
+    for name in key_fields(obj):
+        yield name, values[name]
+
+
+def to_dataframe(items: Iterable[Resource], columns: Sequence[str] | None = None) -> Any:
+    """A pandas DataFrame with one row per object and typed columns (needs the notebook extra)."""
+    try:
+        import pandas as pd
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("to_pandas() needs pandas: pip install 'hub-sdk[notebook]'") from exc
+    rows = [item.model_dump() for item in items]
+    frame = pd.DataFrame.from_records(rows, columns=list(columns) if columns else None)
+    return frame.convert_dtypes() if len(frame) else frame

@@ -1,0 +1,91 @@
+"""Notebook display, progress bars and configuration from the environment and profiles."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub_sdk import auger
+from hub_sdk.core import LazyList, Page
+from hub_sdk.core.config import load_profile, resolve
+from hub_sdk.errors import ValidationError
+
+from .conftest import Widget
+
+
+def test_resource_html_and_rich_show_key_fields(toy, conn):
+    toy.add("widgets", name="<b>bold</b>", size=3, created_at="2020-01-02T03:04:05.000Z")
+    w = Widget.get(1)
+    page = w._repr_html_()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold" not in page
+    assert "created_at" in page and "2020-01-02 03:04:05" in page
+    assert dict(w.__rich_repr__())["name"] == "<b>bold</b>"
+
+
+def test_lazy_list_html_fetches_only_the_first_page(toy, conn):
+    for i in range(30):
+        toy.add("widgets", name=f"w{i}")
+    before = len(toy.log)
+    page = Widget.list(page_size=5)._repr_html_()
+    assert len(toy.log) == before + 1
+    assert "5 of 30" in page and page.count("<tr>") == 6  # header + 5 rows
+
+
+def test_to_pandas_has_typed_columns(toy, conn):
+    pd = pytest.importorskip("pandas")
+    toy.add("widgets", name="a", size=1, created_at="2020-01-02T03:04:05.000Z")
+    toy.add("widgets", name="b", size=None, created_at="2021-01-02T03:04:05.000Z")
+    frame = Widget.list().to_pandas()
+    assert list(frame["name"]) == ["a", "b"]
+    assert str(frame["size"].dtype) == "Int64"
+    assert isinstance(frame["created_at"].dtype, pd.DatetimeTZDtype)
+
+
+def test_progress_iteration_yields_everything(capsys):
+    items = list(range(45))
+    lazy = LazyList(lambda o, n: Page(items[o : o + n], len(items)), page_size=10, progress=True,
+                    describe="numbers")
+    assert list(lazy) == items
+    assert "numbers" in capsys.readouterr().err
+
+
+@pytest.fixture()
+def profile_file(tmp_path, monkeypatch):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[default.auger]\nurl = "http://default.test"\nproject_token = "from-file"\n'
+        '[prod.auger]\nurl = "http://prod.test"\n'
+        '[prod.fedn]\nurl = "http://fedn.prod.test"\ntoken = "t"\n'
+    )
+    monkeypatch.setenv("HUB_SDK_CONFIG", str(path))
+    for var in ("HUB_URL", "HUB_PROJECT_TOKEN", "HUB_SDK_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    return path
+
+
+ENV = {"url": "HUB_URL", "project_token": "HUB_PROJECT_TOKEN"}
+
+
+def test_profiles_environment_and_arguments_in_that_order(profile_file, monkeypatch):
+    assert resolve("auger", {}, ENV) == {"url": "http://default.test", "project_token": "from-file"}
+    assert resolve("auger", {}, ENV, profile="prod") == {"url": "http://prod.test"}
+    monkeypatch.setenv("HUB_URL", "http://env.test")
+    assert resolve("auger", {}, ENV)["url"] == "http://env.test"
+    assert resolve("auger", {"url": "http://arg.test"}, ENV)["url"] == "http://arg.test"
+    assert load_profile("fedn", "prod") == {"url": "http://fedn.prod.test", "token": "t"}
+
+
+def test_unknown_profile_is_named(profile_file):
+    with pytest.raises(ValidationError, match="no profile 'staging'.*default, prod"):
+        resolve("auger", {}, ENV, profile="staging")
+
+
+def test_missing_file_is_fine_for_the_default_profile(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUB_SDK_CONFIG", str(tmp_path / "absent.toml"))
+    assert load_profile("auger") == {}
+    with pytest.raises(ValidationError, match="does not exist"):
+        load_profile("auger", "prod")
+
+
+def test_connect_accepts_explicit_arguments():
+    c = auger.connect("http://x.test", project_token="t", default=False)
+    assert c.base_url == "http://x.test"
