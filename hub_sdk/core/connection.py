@@ -16,11 +16,14 @@ from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import replace
 from types import TracebackType
 from typing import Any, Literal, overload
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import cachetools
 import requests
 from requests.adapters import HTTPAdapter
+from requests.cookies import get_cookie_header
+from requests.hooks import default_hooks
+from requests.structures import CaseInsensitiveDict
 
 from .._version import __version__
 from ..errors import APIConnectionError, APITimeoutError, HubError, ValidationError
@@ -451,9 +454,7 @@ class Connection:
         """One attempt, following same-origin redirects with credentials and others without."""
         stream = expect == "stream"
         for _ in range(_MAX_REDIRECTS + 1):
-            prep = self.session.prepare_request(
-                requests.Request(method, url, headers=headers, params=query, data=data, files=files)
-            )
+            prep = self._prepare(method, url, query, data, files, headers)
             self.requests_sent += 1
             resp = self.session.send(
                 prep,
@@ -476,6 +477,47 @@ class Connection:
                 method, data, files = "GET", None, None
             url, query = target, None
         raise APIConnectionError(f"more than {_MAX_REDIRECTS} redirects", method=method, path=url)
+
+    def _prepare(
+        self,
+        method: str,
+        url: str,
+        query: dict[str, Any] | None,
+        data: Any,
+        files: Any,
+        headers: dict[str, str],
+    ) -> requests.PreparedRequest:
+        """Build the request; JSON and raw bodies take a fast path around requests' merging."""
+        session = self.session
+        if files is not None or not (data is None or isinstance(data, bytes)) or session.auth:
+            return session.prepare_request(
+                requests.Request(method, url, headers=headers, params=query, data=data, files=files)
+            )
+        prep = requests.PreparedRequest()
+        prep.method = method
+        if query:
+            sep = "&" if urlsplit(url).query else "?"
+            url = url + sep + urlencode(
+                [(k, v) for k, v in query.items() if v is not None], doseq=True
+            )
+        prep.url = url
+        merged: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+        for key, value in session.headers.items():
+            merged[key] = value if isinstance(value, str) else value.decode()
+        merged.update(headers)
+        if data is not None:
+            merged["Content-Length"] = str(len(data))
+        elif method not in ("GET", "HEAD"):
+            merged["Content-Length"] = "0"
+        prep.headers = merged
+        prep.body = data
+        prep._cookies = session.cookies  # type: ignore[attr-defined]
+        if session.cookies:
+            cookie = get_cookie_header(session.cookies, prep)  # type: ignore[no-untyped-call]
+            if cookie:
+                merged["Cookie"] = cookie
+        prep.hooks = default_hooks()
+        return prep
 
     def _env_settings(self, url: str) -> dict[str, Any]:
         """Proxy and CA settings from the environment, computed once per origin."""
