@@ -33,6 +33,19 @@ test: lint
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow tests/reliability $(PYTEST_ARGS)
 
+# The FEDn tests again, against a real fedn==0.33.0 controller (own venv, S3 stand-in).
+FEDN_VENV := .fedn-venv
+FEDN_PINS := fedn==0.33.0 'moto[s3]==5.2.5' flask-cors
+
+$(FEDN_VENV)/.installed-stamp:
+	test -x $(FEDN_VENV)/bin/python || $(PYTHON) -m venv $(FEDN_VENV)
+	$(FEDN_VENV)/bin/python -m pip install -q $(FEDN_PINS)
+	touch $@
+
+test-fedn: $(STAMP) $(FEDN_VENV)/.installed-stamp
+	HUB_SDK_FEDN_BACKEND=real HUB_SDK_FEDN_PYTHON=$(FEDN_VENV)/bin/python \
+	  $(BIN)/pytest -q -m "not fedn_network" tests/fedn $(PYTEST_ARGS)
+
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 

@@ -9,13 +9,77 @@ import importlib
 from typing import Any
 
 from .base import AugerResource
-from .connection import AugerConnection, connect
+from .connection import AugerConnection, connect, login
 from .protocol import AugerProtocol
 
 # Resource name -> module (relative to this package) that declares it.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "Organization": "organizations",
+    "Project": "projects",
+    "PodLog": "projects",
+    "ProjectFile": "files",
+    "ProjectFileUrl": "files",
+    "DatasetManifest": "datasets",
+    "Experiment": "experiments",
+    "ExperimentSession": "experiments",
+    "ProjectRun": "experiments",
+    "Hyperparameter": "trials",
+    "Trial": "trials",
+    "Pipeline": "pipelines",
+    "PipelineFile": "pipelines",
+    "Prediction": "predictions",
+    "PredictionGroup": "predictions",
+    "Actual": "predictions",
+    "Endpoint": "endpoints",
+    "EndpointPipeline": "endpoints",
+    "EndpointPrediction": "endpoints",
+    "EndpointActual": "endpoints",
+    "EndpointRoiValidation": "endpoints",
+    "ReviewAlert": "reviews",
+    "ReviewAlertItem": "reviews",
+    "Cluster": "clusters",
+    "ClusterStatus": "clusters",
+    "ClusterTask": "clusters",
+    "InstanceType": "clusters",
+    "WarmStartRequest": "search",
+    "SimilarTrialsRequest": "search",
+    "TrialSearch": "search",
+    "Token": "misc",
+    "status": "misc",
+    "STATUS_OBJECTS": "misc",
+    "Component": "models",
+    "User": "models",
+    "State": "models",
+    "StateMachine": "models",
+    "Embedded": "relations",
+    "NextTrials": "optimizers",
+    "TrialProposal": "optimizers",
+    "next_trials": "optimizers",
+    "next_trials_v2": "optimizers",
+    "fte": "optimizers",
+}
 
-__all__ = ["AugerConnection", "AugerProtocol", "AugerResource", "connect", *_LAZY]
+__all__ = [
+    "AugerConnection",
+    "AugerProtocol",
+    "AugerResource",
+    "connect",
+    "login",
+    "resource_for",
+    *_LAZY,
+]
+
+
+def resource_for(object_type: str) -> type[AugerResource]:
+    """The resource class of an ``"object"`` discriminator (``"trial"`` -> :class:`Trial`)."""
+    from ..core.resource import resource_class
+
+    name = "".join(part.capitalize() for part in object_type.split("_"))
+    if name in _LAZY:
+        __getattr__(name)
+    cls = resource_class("auger", object_type)
+    assert issubclass(cls, AugerResource)
+    return cls
 
 
 def __getattr__(name: str) -> Any:

@@ -74,3 +74,62 @@ def connect(
     if default:
         context.set_default("auger", conn)
     return conn
+
+
+def login(
+    email: str,
+    password: str | Secret,
+    *,
+    url: str | None = None,
+    optimizers_url: str | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    max_retries: int = 3,
+    verify: bool | str = True,
+    cache_size: int = 1024,
+    cache_ttl: float = 300.0,
+    default: bool = True,
+) -> AugerConnection:
+    """Exchange e-mail and password for a user token (``POST /tokens``); return a connection
+    that uses it (the default one unless ``default=False``).
+
+    ``url`` defaults to the current default connection's hub.
+    """
+    if url is None:
+        current = context.get_default("auger")
+        url = current.base_url if current is not None else None
+    problems = [
+        (name, "is required")
+        for name, value in (("url", url), ("email", email), ("password", password))
+        if not value
+    ]
+    if problems:
+        raise ValidationError(
+            "cannot log in: " + "; ".join(f"{f} {m}" for f, m in problems),
+            field_errors=problems,
+        )
+    assert url is not None
+    conn = AugerConnection(
+        url,
+        optimizers_url=optimizers_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        verify=verify,
+        cache_size=cache_size,
+        cache_ttl=cache_ttl,
+    )
+    secret = password.reveal() if isinstance(password, Secret) else password
+    try:
+        resp = conn.request("POST", "tokens", body={"email": email, "password": secret}, auth=False)
+    except BaseException:
+        conn.close()
+        raise
+    token = resp.data.get("token") if isinstance(resp.data, dict) else None
+    if not isinstance(token, str) or not token:
+        conn.close()
+        from ..errors import ResponseDecodeError
+
+        raise ResponseDecodeError("the hub answered POST /tokens without a token")
+    conn.auth = BodyTokenAuth("token", token)
+    if default:
+        context.set_default("auger", conn)
+    return conn

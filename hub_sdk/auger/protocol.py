@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import requests
+
 from ..core.protocol import ApiResponse, Page, WireProtocol
-from ..errors import ValidationError
+from ..core.secret import redact
+from ..errors import APIStatusError, ValidationError
 
 if TYPE_CHECKING:
     from ..core.connection import Connection
 
 TOKEN_KEYS = ("project_api_token", "cluster_api_token", "token", "system_token")
+_HTML_NOISE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
 
 
 class AugerProtocol(WireProtocol):
@@ -24,6 +30,13 @@ class AugerProtocol(WireProtocol):
     name = "auger"
     prefix = "/api/v1"
     body_params = True
+
+    def prepare(
+        self, method: str, params: Mapping[str, Any] | None, body: Any
+    ) -> tuple[dict[str, Any] | None, Any]:
+        if params is None and body is None:
+            return None, None  # no JSON body unless a token needs one (e.g. presigned S3 links)
+        return super().prepare(method, params, body)
 
     def unwrap(self, payload: Any) -> tuple[Any, dict[str, Any]]:
         if not isinstance(payload, Mapping):
@@ -53,6 +66,17 @@ class AugerProtocol(WireProtocol):
             if param is not None:
                 fields.append((str(param), str(message)))
         return "; ".join(texts) or None, fields
+
+    def error(self, resp: requests.Response, method: str, path: str) -> APIStatusError:
+        exc = super().error(resp, method, path)
+        content = resp.content
+        if exc.body is None and content.lstrip()[:1] == b"<":
+            # An HTML page (Rails' exception page, Heroku's "Application Error"): keep its text.
+            text = _HTML_NOISE.sub(" ", content[:20000].decode("utf-8", errors="replace"))
+            text = " ".join(html.unescape(text).split())[:300]
+            if text:
+                exc.message = redact(f"HTTP {resp.status_code} {resp.reason or 'error'}: {text}")
+        return exc
 
     def fetch_page(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Generic, Protocol, TypeVar, overload
@@ -13,6 +14,7 @@ from .protocol import Page
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 200
+PREFETCH_DEPTH = 2  # page requests kept in flight while iterating with prefetch=True
 log = logging.getLogger("hub_sdk")
 
 
@@ -72,24 +74,42 @@ class LazyList(Generic[T]):
     def _range(self, start: int, stop: int | None) -> Iterator[tuple[list[T], int | None]]:
         """Pages covering items [start, stop) (stop None: to the end), trimmed to the range.
 
-        Yields each page's items with the server's total as of that page.
+        Yields each page's items with the server's total as of that page. With ``prefetch``,
+        up to :data:`PREFETCH_DEPTH` next pages are requested (at the offsets full pages
+        would have) before the current one is handed out, so the server renders the next
+        page while this one is decoded and consumed; a short page cancels the guesses.
         """
-        offset = start
+        depth = PREFETCH_DEPTH if self.prefetch else 0
         executor: ThreadPoolExecutor | None = None
-        pending: Future[Page[T]] | None = None
+        pending: deque[tuple[int, int, Future[Page[T]]]] = deque()
+        ahead = start  # the offset the next scheduled fetch starts at
 
         def size_at(off: int) -> int:
             return self.page_size if stop is None else min(self.page_size, stop - off)
 
+        def schedule(total: int | None) -> None:
+            nonlocal executor, ahead
+            while len(pending) < depth and (stop is None or ahead < stop):
+                if total is not None and ahead >= total:
+                    return
+                if executor is None:
+                    executor = ThreadPoolExecutor(depth, thread_name_prefix="hub-sdk-prefetch")
+                size = size_at(ahead)
+                pending.append((ahead, size, executor.submit(self._fetch, ahead, size)))
+                ahead += size
+
+        offset = start
         try:
             while stop is None or offset < stop:
                 size = size_at(offset)
-                if pending is not None:
-                    page = pending.result()
-                    pending = None
+                if pending and pending[0][0] == offset and pending[0][1] == size:
+                    page = pending.popleft()[2].result()
                 elif offset == 0 and self._first is not None and len(self._first.items) >= size:
                     page = self._first
                 else:
+                    for *_, future in pending:
+                        future.cancel()
+                    pending.clear()
                     page = self._fetch(offset, size)
                 items = page.items[:size]
                 if not items:
@@ -106,10 +126,13 @@ class LazyList(Generic[T]):
                     page.total is not None and nxt < page.total
                 )
                 more = more and (stop is None or nxt < stop)
-                if more and self.prefetch:
-                    if executor is None:
-                        executor = ThreadPoolExecutor(1, thread_name_prefix="hub-sdk-prefetch")
-                    pending = executor.submit(self._fetch, nxt, size_at(nxt))
+                if more and depth:
+                    if ahead < nxt or (pending and pending[0][0] != nxt):
+                        for *_, future in pending:  # a short page: the guesses are wrong
+                            future.cancel()
+                        pending.clear()
+                        ahead = nxt
+                    schedule(page.total)
                 yield items, page.total
                 if not more:
                     return

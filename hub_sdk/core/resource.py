@@ -81,6 +81,41 @@ def resource_class(api: str, name: str) -> type[Resource]:
     return cls
 
 
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, frozenset, tuple)
+_private_defaults: dict[type[Any], dict[str, Any]] = {}
+
+
+def _fast_post_init(self: BaseModel, context: Any, /) -> None:
+    """Set the private attributes' defaults (what pydantic's post-init does, in one step)."""
+    if getattr(self, "__pydantic_private__", None) is None:
+        object.__setattr__(self, "__pydantic_private__", dict(_private_defaults[type(self)]))
+
+
+def _install_fast_post_init(cls: type[BaseModel]) -> None:
+    """Replace pydantic's private-attribute post-init on ``cls`` by :func:`_fast_post_init`.
+
+    pydantic wraps the inherited ``model_post_init`` once more at every subclass level, so a
+    resource three classes below ``Resource`` ran three nested Python initialisers per object
+    (about 25 µs a trial, half the cost of validating it). Only done when no class in the
+    chain defines its own ``model_post_init`` and every default is immutable.
+    """
+    inner: Any = cls.__dict__.get("model_post_init")
+    while hasattr(inner, "__wrapped__"):
+        inner = inner.__wrapped__
+    if inner is None or getattr(inner, "__name__", "") not in (
+        "init_private_attributes",
+        "_fast_post_init",
+    ):
+        return
+    defaults: dict[str, Any] = {}
+    for name, attr in cls.__private_attributes__.items():
+        if attr.default_factory is not None or not isinstance(attr.default, _IMMUTABLE):
+            return
+        defaults[name] = attr.default
+    _private_defaults[cls] = defaults
+    cls.model_post_init = _fast_post_init  # type: ignore[method-assign]
+
+
 def _field_errors(exc: pydantic.ValidationError) -> list[tuple[str, str]]:
     return [(".".join(str(p) for p in err["loc"]) or "(body)", err["msg"]) for err in exc.errors()]
 
@@ -136,12 +171,18 @@ class Resource(BaseModel):
         populate_by_name=True,
         protected_namespaces=(),
         ignored_types=(Parent, Children, Action),
+        ser_json_inf_nan="constants",
     )
 
     __resource__: ClassVar[ResourceSpec] = ResourceSpec()
 
     _connection: Any = PrivateAttr(default=None)
     _raw: Any = PrivateAttr(default=None)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        _install_fast_post_init(cls)
 
     def __init_subclass__(
         cls,
@@ -348,7 +389,10 @@ class Resource(BaseModel):
             }
             model = pydantic.create_model(
                 f"{cls.__name__}Input",
-                __config__=ConfigDict(extra="allow", arbitrary_types_allowed=True),
+                # NaN/Infinity stay floats so the JSON encoder refuses them (not silent nulls)
+                __config__=ConfigDict(
+                    extra="allow", arbitrary_types_allowed=True, ser_json_inf_nan="constants"
+                ),
                 **fields,
             )
             _input_models[cls] = model

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..core.resource import Resource
+from .protocol import _query_key, _query_value
+from .types import Timestamp
+
+if TYPE_CHECKING:
+    from ..core.connection import Connection
 
 
 class FednResource(Resource, api="fedn"):
     """A FEDn controller object; unknown fields are kept."""
+
+    committed_at: Timestamp = None
+    updated_at: Timestamp = None
+
+    @classmethod
+    def count(cls, *, connection: Connection | None = None, **filters: Any) -> int:
+        """How many objects match ``filters`` (``GET <collection>/count``)."""
+        cls._require("list")
+        conn = cls._conn(connection)
+        query = {_query_key(k): _query_value(v) for k, v in filters.items() if v is not None}
+        resp = conn.request("GET", f"{cls._collection_path({})}/count", params=query)
+        return int(resp.data)

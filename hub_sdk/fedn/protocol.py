@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..core.protocol import ApiResponse, Page, WireProtocol
@@ -15,7 +16,8 @@ class FednProtocol(WireProtocol):
     """Routes under ``/api/v1/``; collections end in a slash; paging by ``X-Limit``/``X-Skip``.
 
     Filters are query parameters (with ``__gt``, ``__lt``, ``__gte``, ``__lte``, ``__ne``
-    suffixes); ``order_by="name"`` sorts ascending, ``"-name"`` descending.
+    suffixes; ``sender__name`` stands for ``sender.name``; datetimes and resources are
+    encoded); ``order_by="name"`` sorts ascending, ``"-name"`` descending.
     """
 
     name = "fedn"
@@ -46,14 +48,31 @@ class FednProtocol(WireProtocol):
             descending = order_by.startswith("-")
             headers["X-Sort-Key"] = order_by.lstrip("-+")
             headers["X-Sort-Order"] = "desc" if descending else "asc"
-        query = {k: _query_value(v) for k, v in params.items() if v is not None}
+        query = {_query_key(k): _query_value(v) for k, v in params.items() if v is not None}
         resp = conn.request("GET", path, params=query, headers=headers)
         items = self.page_items(resp.data)
         total = resp.data.get("count") if isinstance(resp.data, Mapping) else None
         return Page(items, total if isinstance(total, int) else None), resp
 
 
+_OPERATORS = frozenset({"gt", "lt", "gte", "lte", "ne", "eq"})
+
+
+def _query_key(key: str) -> str:
+    """``sender__name__ne`` -> ``sender.name__ne`` (nested fields as Python keywords)."""
+    if "__" not in key:
+        return key
+    parts = key.split("__")
+    suffix = f"__{parts.pop()}" if parts[-1] in _OPERATORS and len(parts) > 1 else ""
+    return ".".join(parts) + suffix
+
+
 def _query_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    if isinstance(value, datetime):
+        # The SQL stores keep naive UTC datetimes and compare them as text in this format.
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return getattr(value, "pk", value)

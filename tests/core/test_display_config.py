@@ -75,7 +75,7 @@ def test_profiles_environment_and_arguments_in_that_order(profile_file, monkeypa
 
 
 def test_unknown_profile_is_named(profile_file):
-    with pytest.raises(ValidationError, match="no profile 'staging'.*default, prod"):
+    with pytest.raises(ValidationError, match=r"no profile .staging.*default, prod"):
         resolve("auger", {}, ENV, profile="staging")
 
 

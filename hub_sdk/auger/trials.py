@@ -1,0 +1,113 @@
+"""Trials (one evaluated model of a session) and their hyperparameters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..core.connection import Connection
+from ..core.relations import Children, Parent
+from ..errors import ValidationError
+from .base import AugerResource
+
+if TYPE_CHECKING:
+    from .experiments import ExperimentSession
+    from .pipelines import Pipeline, PipelineFile
+    from .projects import Project
+
+__all__ = ["Hyperparameter", "Trial"]
+
+
+class Hyperparameter(
+    AugerResource,
+    path="hyperparameters",
+    actions="list get create",
+    object="hyperparameter",
+    create_required="algorithm_name",
+    repr_fields="algorithm_name",
+):
+    """An algorithm and its parameters (embedded in every trial as ``trial.hyperparameter``)."""
+
+    id: int | None = None
+    algorithm_name: str | None = None
+    algorithm_params: dict[str, Any] | None = None
+    algorithm_params_hash: str | None = None
+
+
+class Trial(
+    AugerResource,
+    path="trials",
+    actions="list get create update",
+    object="trial",
+    create_required="id refit_data_path",
+    read_only="raw_data metrics metrics_status pdf_data pdf_data_status trial_metrics_count",
+    repr_fields="score_name score_value",
+):
+    """One evaluated model of an experiment session.
+
+    ``Trial.create`` is the server's *refit* (a new trial copied from ``id``); see :meth:`refit`.
+    Many trials are written at once with ``session.update_trials([...])``.
+    """
+
+    __inputs__ = {"refit_data_path": str, "evaluation_type": str}
+
+    id: str | int
+    experiment_session_id: str | None = None
+    project_id: int | None = None
+    hyperparameter: Hyperparameter | None = None
+    score_name: str | None = None
+    score_value: float | None = None
+    task_type: str | None = None
+    raw_data: dict[str, Any] | None = None
+    metrics: Any = None
+    metrics_status: str | None = None
+    pdf_data: Any = None
+    pdf_data_status: str | None = None
+    trial_metrics_count: int | None = None
+    provider: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    experiment_session: ClassVar[Parent[ExperimentSession]] = Parent(
+        "ExperimentSession", key="experiment_session_id"
+    )
+    project: ClassVar[Parent[Project]] = Parent("Project", key="project_id")
+    pipelines: ClassVar[Children[Pipeline]] = Children("Pipeline", key="trial_id")
+    pipeline_files: ClassVar[Children[PipelineFile]] = Children("PipelineFile", key="trial_id")
+
+    def refit(self, refit_data_path: str) -> Trial:
+        """Refit this trial on other data; the server answers with a NEW trial."""
+        return Trial.create(id=self.id, refit_data_path=refit_data_path, connection=self.connection)
+
+    @classmethod
+    def bulk_update(
+        cls,
+        experiment_session_id: str,
+        trials: Sequence[Mapping[str, Any]],
+        *,
+        connection: Connection | None = None,
+    ) -> list[Trial]:
+        """``PATCH /trials``: create or update ``trials`` of a session in one request."""
+        problems = [("experiment_session_id", "is required")] if not experiment_session_id else []
+        if isinstance(trials, (str, bytes, Mapping)) or not isinstance(trials, Sequence):
+            problems.append(("trials", "must be a list of objects"))
+        else:
+            problems += [
+                (f"trials.{i}", "must be an object")
+                for i, t in enumerate(trials)
+                if not isinstance(t, Mapping)
+            ]
+        if problems:
+            raise ValidationError(
+                "invalid arguments for Trial.bulk_update: "
+                + "; ".join(f"{f}: {m}" for f, m in problems),
+                field_errors=problems,
+            )
+        conn = cls._conn(connection)
+        body = {"experiment_session_id": experiment_session_id, "trials": [dict(t) for t in trials]}
+        resp = conn.request("PATCH", "trials", body=body)
+        for item in resp.data if isinstance(resp.data, list) else ():
+            if isinstance(item, Mapping) and "id" in item:
+                conn.cache.invalidate((cls.__resource__.api, cls.__name__, str(item["id"])))
+        return cls._many(resp.data, conn, resp.fresh_data())

@@ -1,0 +1,98 @@
+"""Arguments are validated before anything is sent: ValidationError names the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub_sdk import auger
+from hub_sdk.errors import ValidationError
+
+from .conftest import requests_to
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: auger.DatasetManifest.create(name="x", statistics={}), "id"),
+        (lambda: auger.DatasetManifest.create(id="x", name="x", statistics="big"), "statistics"),
+        (lambda: auger.Organization.create(), "name"),
+        (lambda: auger.Project.create(name="p"), "organization_id"),
+        (lambda: auger.Project.create(name="p", organization_id="one"), "organization_id"),
+        (lambda: auger.Pipeline.create(), "trial_id"),
+        (lambda: auger.Pipeline.create(trial_id=["a"]), "trial_id"),
+        (lambda: auger.PredictionGroup.create(pipeline_id="p", features=["a"]), "records"),
+        (
+            lambda: auger.PredictionGroup.create(pipeline_id="p", records=[1], features=["a"]),
+            "records.0",
+        ),
+        (lambda: auger.Endpoint.create(name="e"), "pipeline_id"),
+        (lambda: auger.ReviewAlert.create(endpoint_id="e", kind="k", threshold="hi"), "threshold"),
+        (lambda: auger.Experiment.update("e1", name=5), "name"),
+        (lambda: auger.Trial.create(id="t1"), "refit_data_path"),
+        (lambda: auger.Token.create(email="a@b.c"), "password"),
+        (lambda: auger.TrialSearch.create(trials_total_count=5), "search_space"),
+        (lambda: auger.EndpointPrediction.create(records=[[1]], features=["a"]), "endpoint_id"),
+        (lambda: auger.ProjectFileUrl.create(project_id=1), "file_path"),
+        (lambda: auger.status("Nope", 1), "object"),
+        (lambda: auger.status("Project", None), "id"),
+        (
+            lambda: auger.Actual.delete_range(pipeline_id="p", from_date="x", to_date="2020-01-01"),
+            "from_date",
+        ),
+        (
+            lambda: auger.ExperimentSession.model_validate({"id": "s"}).update_trials("nope"),
+            "trials",
+        ),
+        (lambda: auger.next_trials(search_space={}), "optimizer_name"),
+        (lambda: auger.next_trials_v2(trials_limit=2), "search_space"),
+        (lambda: auger.fte(alg_name="x"), "alg_params"),
+        (lambda: auger.fte(alg_name="x", alg_params=[]), "alg_params"),
+    ],
+)
+def test_invalid_arguments_never_reach_the_server(conn, hub, call, field):
+    before = requests_to(hub)
+    sent = conn.requests_sent
+    with pytest.raises(ValidationError) as err:
+        call()
+    assert field in err.value.fields, err.value.field_errors
+    assert requests_to(hub) == before and conn.requests_sent == sent
+
+
+def test_nan_is_refused_before_sending(conn, hub):
+    before = requests_to(hub)
+    with pytest.raises(ValidationError):
+        auger.PredictionGroup.create(
+            pipeline_id="p", records=[[1.0, float("nan")]], features=["a", "b"]
+        )
+    trial = auger.Trial.list(limit=1).first()
+    assert trial is not None
+    before = requests_to(hub)
+    trial.score_value = float("inf")
+    with pytest.raises(ValidationError):
+        trial.save()
+    assert requests_to(hub) == before
+
+
+def test_unsupported_verbs(conn):
+    from hub_sdk.errors import UnsupportedActionError
+
+    with pytest.raises(UnsupportedActionError):
+        auger.InstanceType.get("c5.large")
+    with pytest.raises(UnsupportedActionError):
+        auger.ReviewAlertItem.create(kind="x")
+    with pytest.raises(UnsupportedActionError):
+        auger.EndpointPipeline.list()
+
+
+def test_optimizers_need_an_optimizers_url(hub):
+    conn = auger.connect(hub.url, project_token=hub.project_token, default=False)
+    with pytest.raises(ValidationError) as err:
+        auger.fte(alg_name="x", alg_params={}, connection=conn)
+    assert err.value.fields == ["optimizers_url"]
+    conn.close()
+
+
+def test_login_needs_credentials():
+    with pytest.raises(ValidationError) as err:
+        auger.login("", "", url="http://127.0.0.1:9")
+    assert set(err.value.fields) == {"email", "password"}

@@ -1,0 +1,44 @@
+"""The real-controller launcher: importable without fedn, and (with the fedn venv) it starts."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import pytest
+import requests
+
+import hub_sdk.testing.fedn_controller as fc
+
+from .conftest import FEDN_PYTHON
+
+
+def test_module_imports_nothing_but_stdlib_at_top_level() -> None:
+    tree = ast.parse(Path(fc.__file__).read_text())
+    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    names = {a.name.split(".")[0] for n in top if isinstance(n, ast.Import) for a in n.names}
+    names |= {(n.module or "").split(".")[0] for n in top if isinstance(n, ast.ImportFrom)}
+    assert names <= {"__future__", "argparse", "os", "queue", "signal", "socket", "subprocess",
+                     "sys", "threading", "time", "urllib", "pathlib", "types", "typing"}
+
+
+def test_bad_interpreter_fails_fast(tmp_path: Path) -> None:
+    ctl = fc.RealFednController("/bin/false", tmp_path, timeout=5)
+    with pytest.raises(RuntimeError, match="did not start"):
+        ctl.start()
+    assert "auth=off" in repr(ctl)
+
+
+@pytest.mark.fedn_real
+@pytest.mark.skipif(not Path(FEDN_PYTHON).exists(), reason=f"no FEDn venv at {FEDN_PYTHON}")
+def test_real_controller_starts_and_stops(tmp_path: Path) -> None:
+    with fc.RealFednController(FEDN_PYTHON, tmp_path, jwt_secret="s3cret") as ctl:
+        assert ctl.url.startswith("http://127.0.0.1:")
+        assert requests.get(ctl.url + "/health", timeout=5).text == "OK"
+        assert requests.get(ctl.url + "/api/v1/models/", timeout=5).status_code == 401
+        assert "s3cret" not in repr(ctl)
+        proc = ctl._proc
+        assert proc is not None
+    assert proc.poll() is not None
+    assert not os.path.exists(f"/proc/{proc.pid}/status") or proc.returncode is not None
