@@ -180,6 +180,8 @@ class FednSimulator:
             if self._state != "idle":
                 return False
             self._state = "monitoring"
+            # Started before the start request is answered, so no poller sees a stale status.
+            self.data.update("sessions", session_id, {"status": "Started"})
         t = threading.Thread(
             target=self._run_session,
             args=(session_id, rounds, round_timeout, model_name_prefix, client_ids),
@@ -245,15 +247,18 @@ class FednSimulator:
                                  arrays, f"{prefix}_{model_count}" if prefix else None)
             config["model_id"] = parent
             model_count += 1
-        current = data.get("sessions", session_id)
-        if current is not None and current.get("status") == "Started":
-            data.update("sessions", session_id, {"status": "Finished",
-                                                 "session_config": config})
-        else:
-            data.update("sessions", session_id, {"session_config": config})
         data.update("runs", run["run_id"], {"completed_at": time.time(),
                                              "completed_at_model_id": parent})
         self._status(session_id, controller, f"Session {session_id} finished.", type_="SESSION")
+        # Finished and idle together: whoever sees "Finished" can start the next session.
+        with self._lock:
+            current = data.get("sessions", session_id)
+            if current is not None and current.get("status") == "Started":
+                data.update("sessions", session_id, {"status": "Finished",
+                                                     "session_config": config})
+            else:
+                data.update("sessions", session_id, {"session_config": config})
+            self._state = "idle"
 
     def _arrays_of(self, model_id: str | None) -> list[list[float]]:
         """The seed model's arrays (a tiny default if they cannot be read)."""
