@@ -8,6 +8,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Hermetic tests: no developer profile file, no connection settings from the environment.
+os.environ["HUB_SDK_CONFIG"] = str(REPO / ".no-such-hub-sdk-config.toml")
+for _var in ("HUB_URL", "HUB_PROJECT_TOKEN", "HUB_TOKEN", "HUB_CLUSTER_TOKEN", "HUB_SYSTEM_TOKEN",
+             "HUB_OPTIMIZERS_URL", "HUB_SDK_PROFILE", "FEDN_URL", "FEDN_HOST", "FEDN_AUTH_TOKEN",
+             "FEDN_AUTH_SCHEME"):
+    os.environ.pop(_var, None)
 SHARED = Path(os.environ.get("HUB_SDK_SHARED", REPO.parent / "shared"))
 
 

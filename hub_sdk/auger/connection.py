@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import context
+from ..core import config, context
 from ..core.auth import Auth, BodyTokenAuth
 from ..core.connection import DEFAULT_TIMEOUT, Connection, Timeout
 from ..core.secret import Secret
@@ -38,8 +38,19 @@ def _auth(
     return Auth()
 
 
+# Where connect() looks for each setting it was not given (before the profile file).
+ENV = {
+    "url": "HUB_URL",
+    "project_token": "HUB_PROJECT_TOKEN",
+    "cluster_token": "HUB_CLUSTER_TOKEN",
+    "token": "HUB_TOKEN",
+    "system_token": "HUB_SYSTEM_TOKEN",
+    "optimizers_url": "HUB_OPTIMIZERS_URL",
+}
+
+
 def connect(
-    url: str,
+    url: str | None = None,
     *,
     project_token: str | Secret | None = None,
     cluster_token: str | Secret | None = None,
@@ -52,19 +63,42 @@ def connect(
     cache_size: int = 1024,
     cache_ttl: float = 300.0,
     default: bool = True,
+    profile: str | None = None,
 ) -> AugerConnection:
     """Connect to an Auger Hub and (unless ``default=False``) make it the default connection.
 
     Give one token: ``project_token`` (project and cluster context), ``cluster_token``,
     ``token`` (a user token, see :func:`login`) or ``system_token``; if several are given the
-    first in that order is used, as the recorded client does.
+    first in that order is used, as the recorded client does. Anything not given is read
+    from the environment (``HUB_URL``, ``HUB_PROJECT_TOKEN``, ``HUB_CLUSTER_TOKEN``,
+    ``HUB_TOKEN``, ``HUB_SYSTEM_TOKEN``, ``HUB_OPTIMIZERS_URL``), then from the profile file
+    (``profile=`` or ``$HUB_SDK_PROFILE``; see :mod:`hub_sdk.core.config`).
     """
-    if not isinstance(url, str) or not url:
-        raise ValidationError("url is required", field_errors=[("url", "is required")])
+    given = {
+        "url": url,
+        "project_token": project_token,
+        "cluster_token": cluster_token,
+        "token": token,
+        "system_token": system_token,
+        "optimizers_url": optimizers_url,
+    }
+    if project_token or cluster_token or token or system_token:
+        # An explicit token wins: don't mix in another kind from the environment.
+        env = {k: v for k, v in ENV.items() if k in ("url", "optimizers_url")}
+    else:
+        env = ENV
+    s = config.resolve("auger", given, env, profile)
+    if not isinstance(s.get("url"), str) or not s["url"]:
+        raise ValidationError(
+            "no Auger Hub URL: " + config.describe_sources("auger", "url", "HUB_URL"),
+            field_errors=[("url", "is required")],
+        )
     conn = AugerConnection(
-        url,
-        optimizers_url=optimizers_url,
-        auth=_auth(project_token, cluster_token, token, system_token),
+        s["url"],
+        optimizers_url=s.get("optimizers_url"),
+        auth=_auth(
+            s.get("project_token"), s.get("cluster_token"), s.get("token"), s.get("system_token")
+        ),
         timeout=timeout,
         max_retries=max_retries,
         verify=verify,

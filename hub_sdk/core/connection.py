@@ -76,8 +76,20 @@ def encode_json(body: Any, method: str, path: str) -> bytes:
             body, separators=(",", ":"), allow_nan=False, default=json_default
         ).encode()
     except (TypeError, ValueError) as exc:
+        # Name the offending top-level fields (only on this failure path: no cost otherwise).
+        bad: list[tuple[str, str]] = []
+        if isinstance(body, Mapping):
+            for key, value in body.items():
+                try:
+                    json.dumps(value, allow_nan=False, default=json_default)
+                except (TypeError, ValueError) as inner:
+                    bad.append((str(key), f"is not valid JSON ({inner})"))
+        where = f" (fields: {', '.join(k for k, _ in bad)})" if bad else ""
         raise ValidationError(
-            f"request body is not valid JSON: {exc}", method=method, path=path
+            f"request body is not valid JSON{where}: {exc}",
+            field_errors=bad,
+            method=method,
+            path=path,
         ) from None
 
 

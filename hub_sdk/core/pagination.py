@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Generic, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 from ..errors import ValidationError
 from .protocol import Page
+
+if TYPE_CHECKING:  # imported when a listing first prefetches
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
 
@@ -93,6 +95,8 @@ class LazyList(Generic[T]):
                 if total is not None and ahead >= total:
                     return
                 if executor is None:
+                    from concurrent.futures import ThreadPoolExecutor
+
                     executor = ThreadPoolExecutor(depth, thread_name_prefix="hub-sdk-prefetch")
                 size = size_at(ahead)
                 pending.append((ahead, size, executor.submit(self._fetch, ahead, size)))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import requests
 
 from ..errors import APIStatusError, ResponseDecodeError, status_error_class
-from .secret import redact
+from .secret import redact, redact_mapping
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -44,9 +44,10 @@ class ApiResponse:
 
     def fresh_data(self) -> Any:
         """A second, independent decoding of ``data`` (no objects shared with the first)."""
+        payload = json.loads(self.content) if self.content else None  # as decode() reads it
         if self.protocol is None:
-            return json.loads(self.content)
-        return self.protocol.unwrap(json.loads(self.content))[0]
+            return payload
+        return self.protocol.unwrap(payload)[0]
 
     @property
     def text(self) -> str:
@@ -95,7 +96,10 @@ class WireProtocol:
     def page_items(self, data: Any) -> list[Any]:
         """The items of a decoded listing payload."""
         if not isinstance(data, list):
-            raise TypeError(f"expected a list of items, got {type(data).__name__}")
+            raise ResponseDecodeError(
+                f"expected a list of items, got {type(data).__name__}",
+                snippet=redact(repr(data)[:200]),
+            )
         return data
 
     def request_id(self, headers: Mapping[str, str]) -> str | None:
@@ -168,8 +172,8 @@ class WireProtocol:
             kw["retry_after"] = parse_retry_after(resp.headers.get("Retry-After"))
         return cls(
             redact(message),
-            body=payload,
-            field_errors=field_errors,
+            body=redact_mapping(payload),  # servers echo parameters, the token included
+            field_errors=[(param, redact(text)) for param, text in field_errors],
             method=method,
             path=path,
             status=status,

@@ -27,7 +27,8 @@ def _resolve(api: str, name: str | type[Any]) -> type[Any]:
 class Parent(Generic[R]):
     """A lazy lookup of the object a foreign key points to, served from the connection cache.
 
-    ``experiment = Parent["Experiment"]("Experiment", key="experiment_id")``; reading
+    ``experiment: ClassVar[Parent[Experiment]] = Parent("Experiment", key="experiment_id")``;
+    reading
     ``session.experiment`` fetches the experiment once per connection (until the cache entry
     expires or a write through the connection invalidates it). ``None`` when the key is empty.
     """
@@ -138,7 +139,7 @@ class ChildManager(Generic[R]):
 
 
 class Children(Generic[R]):
-    """A child collection: ``trials = Children["Trial"]("Trial", key="experiment_session_id")``.
+    """A child collection: ``trials: ClassVar[Children[Trial]] = Children("Trial", key=...)``.
 
     ``obj.trials(**filters)`` lists them lazily; ``obj.trials.create(...)``, ``.get(id)``,
     ``.first()`` and ``.count()`` act on them. ``key`` is the child's foreign key; ``via`` the

@@ -8,8 +8,11 @@ A resource is a page of declarations::
         status: str | None = None
         experiment_id: str | None = None
 
-        experiment = Parent["Experiment"]("Experiment", key="experiment_id")
-        trials = Children["Trial"]("Trial", key="experiment_session_id")
+        experiment: ClassVar[Parent[Experiment]] = Parent("Experiment", key="experiment_id")
+        trials: ClassVar[Children[Trial]] = Children("Trial", key="experiment_session_id")
+
+Relations are declared ``ClassVar`` so type checkers apply the descriptor (``session.experiment``
+is ``Experiment | None``); target classes are named as strings and resolved lazily.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional, TypeVar, ove
 from urllib.parse import quote
 
 import pydantic
+import pydantic_core
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 from typing_extensions import Self
 
@@ -121,7 +125,7 @@ def _field_errors(exc: pydantic.ValidationError) -> list[tuple[str, str]]:
 
 
 class Action(Generic[T]):
-    """A custom verb on one object: ``deploy = Action["Project"]("PATCH", "deploy")``.
+    """A custom verb: ``deploy: ClassVar[Action[Project]] = Action("PATCH", "deploy")``.
 
     ``returns``: ``"self"`` (refresh the object from the answer and return it), ``"data"``
     (the envelope's payload), ``"text"`` (the body as text) or a resource class name.
@@ -421,7 +425,21 @@ class Resource(BaseModel):
                 field_errors=problems,
             )
         assert model is not None
-        dumped = model.model_dump(mode="json", exclude_unset=True)
+        try:
+            dumped = model.model_dump(mode="json", exclude_unset=True)
+        except (pydantic_core.PydanticSerializationError, ValueError, TypeError):
+            bad = []
+            for name in fields:
+                try:
+                    model.model_dump(mode="json", include={name})
+                except (pydantic_core.PydanticSerializationError, ValueError, TypeError) as exc:
+                    bad.append((name, f"is not JSON-serialisable ({exc})"))
+            bad = bad or [("(body)", "is not JSON-serialisable")]
+            raise ValidationError(
+                f"invalid arguments for {cls.__name__}.{action}: "
+                + "; ".join(f"{f}: {m}" for f, m in bad),
+                field_errors=bad,
+            ) from None
         return {k: dumped.get(k, v) for k, v in fields.items()}
 
     # -- class-level verbs ---------------------------------------------------------------------
@@ -471,7 +489,7 @@ class Resource(BaseModel):
 
         return LazyList(
             fetch,
-            page_size=page_size or DEFAULT_PAGE_SIZE,
+            page_size=DEFAULT_PAGE_SIZE if page_size is None else page_size,
             limit=limit,
             prefetch=prefetch,
             describe=cls.__name__,

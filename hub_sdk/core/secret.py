@@ -80,11 +80,15 @@ class Secret:
         return self
 
 
+# Shorter values are not scrubbed as substrings: a one-letter "token" would garble every text.
+MIN_SCRUB_LENGTH = 6
+
+
 def live_secret_values() -> list[str]:
-    """The values of all live secrets (longest first), for scrubbing text."""
+    """The values of all live secrets worth scrubbing (longest first)."""
     with _live_lock:
         values = {s.reveal() for s in _live}
-    return sorted((v for v in values if v), key=len, reverse=True)
+    return sorted((v for v in values if len(v) >= MIN_SCRUB_LENGTH), key=len, reverse=True)
 
 
 _KEYS_ALT = "|".join(sorted(SECRET_KEYS, key=len, reverse=True))

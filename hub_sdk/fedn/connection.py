@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from ..core import context
+from ..core import config, context
 from ..core.auth import Auth, HeaderTokenAuth
 from ..core.connection import DEFAULT_TIMEOUT, Connection, Timeout
 from ..core.secret import Secret
@@ -35,8 +34,15 @@ def normalise_url(url_or_host: str, port: int | None = None, secure: bool = Fals
     return value
 
 
+ENV: dict[str, str | tuple[str, ...]] = {
+    "url": ("FEDN_URL", "FEDN_HOST"),
+    "token": "FEDN_AUTH_TOKEN",
+    "auth_scheme": "FEDN_AUTH_SCHEME",
+}
+
+
 def connect(
-    url_or_host: str,
+    url_or_host: str | None = None,
     token: str | Secret | None = None,
     auth_scheme: str | None = None,
     verify: bool | str = True,
@@ -48,17 +54,27 @@ def connect(
     cache_size: int = 1024,
     cache_ttl: float = 300.0,
     default: bool = True,
+    profile: str | None = None,
 ) -> FednConnection:
     """Connect to a FEDn controller and (unless ``default=False``) make it the default.
 
-    The token and scheme default to ``FEDN_AUTH_TOKEN`` / ``FEDN_AUTH_SCHEME`` (scheme
-    ``Bearer``); a token that already carries a scheme keeps only its value.
+    Anything not given is read from the environment (``FEDN_URL`` or ``FEDN_HOST``,
+    ``FEDN_AUTH_TOKEN``, ``FEDN_AUTH_SCHEME``, like the published client), then from the
+    profile file (``profile=`` or ``$HUB_SDK_PROFILE``; see :mod:`hub_sdk.core.config`). The
+    scheme defaults to ``Bearer``; a token that already carries a scheme keeps only its value.
     """
-    token = token or os.environ.get("FEDN_AUTH_TOKEN") or None
-    scheme = auth_scheme or os.environ.get("FEDN_AUTH_SCHEME") or "Bearer"
-    auth: Auth = HeaderTokenAuth(token, scheme) if token else Auth()
+    given = {"url": url_or_host, "token": token, "auth_scheme": auth_scheme}
+    s = config.resolve("fedn", given, ENV, profile)
+    if not s.get("url"):
+        raise ValidationError(
+            "no FEDn controller URL: "
+            + config.describe_sources("fedn", "url", ("FEDN_URL", "FEDN_HOST")),
+            field_errors=[("url_or_host", "is required")],
+        )
+    tok = s.get("token")
+    auth: Auth = HeaderTokenAuth(tok, s.get("auth_scheme") or "Bearer") if tok else Auth()
     conn = FednConnection(
-        normalise_url(url_or_host, port, secure),
+        normalise_url(str(s["url"]), port, secure),
         auth=auth,
         timeout=timeout,
         max_retries=max_retries,

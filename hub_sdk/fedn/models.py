@@ -6,7 +6,7 @@ import builtins
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 from ..core.relations import Children, Parent
 from ..errors import NotFoundError, ServerError
@@ -16,8 +16,8 @@ from .errors import NoActivePackageError
 
 if TYPE_CHECKING:
     from ..core.connection import Connection
-    from .results import Metric, Prediction, Validation  # noqa: F401 - relation targets
-    from .sessions import Session  # noqa: F401
+    from .results import Metric, Prediction, Validation
+    from .sessions import Session
 
 
 class Model(
@@ -37,11 +37,11 @@ class Model(
     parent_model: str | None = None
     session_id: str | None = None
 
-    parent = Parent["Model"]("Model", key="parent_model")
-    session = Parent["Session"]("Session", key="session_id")
-    validations = Children["Validation"]("Validation", key="model_id")
-    predictions = Children["Prediction"]("Prediction", key="model_id")
-    metrics = Children["Metric"]("Metric", key="model_id")
+    parent: ClassVar[Parent[Model]] = Parent("Model", key="parent_model")
+    session: ClassVar[Parent[Session]] = Parent("Session", key="session_id")
+    validations: ClassVar[Children[Validation]] = Children("Validation", key="model_id")
+    predictions: ClassVar[Children[Prediction]] = Children("Prediction", key="model_id")
+    metrics: ClassVar[Children[Metric]] = Children("Metric", key="model_id")
 
     # -- uploads ----------------------------------------------------------------------------
 

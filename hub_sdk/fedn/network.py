@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core import context
 from ..core.pagination import LazyList
@@ -12,7 +12,7 @@ from .types import ClientConfig, ControllerStatus, Timestamp
 
 if TYPE_CHECKING:
     from ..core.connection import Connection
-    from .results import Attribute  # noqa: F401 - relation target
+    from .results import Attribute
 
 
 class Client(
@@ -33,7 +33,7 @@ class Client(
     last_seen: Timestamp = None
     package: str | None = None
 
-    attributes = Children["Attribute"]("Attribute", key="sender__client_id")
+    attributes: ClassVar[Children[Attribute]] = Children("Attribute", key="sender__client_id")
 
     @classmethod
     def active(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.relations import Parent
 from .base import FednResource
@@ -15,7 +15,7 @@ from .types import Sender, Timestamp
 if TYPE_CHECKING:
     from ..core.connection import Connection
     from .models import Model
-    from .sessions import Round, Session  # noqa: F401
+    from .sessions import Round, Session
 
 
 class Status(
@@ -38,7 +38,7 @@ class Status(
     data: str | None = None
     extra: str | None = None
 
-    session = Parent["Session"]("Session", key="session_id")
+    session: ClassVar[Parent[Session]] = Parent("Session", key="session_id")
 
 
 class Validation(
@@ -60,8 +60,8 @@ class Validation(
     receiver: Sender | None = None
     timestamp: Timestamp = None
 
-    model = Parent["Model"]("Model", key="model_id")
-    session = Parent["Session"]("Session", key="session_id")
+    model: ClassVar[Parent[Model]] = Parent("Model", key="model_id")
+    session: ClassVar[Parent[Session]] = Parent("Session", key="session_id")
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -87,7 +87,7 @@ class Prediction(
     receiver: Sender | None = None
     timestamp: Timestamp = None
 
-    model = Parent["Model"]("Model", key="model_id")
+    model: ClassVar[Parent[Model]] = Parent("Model", key="model_id")
 
     @property
     def output(self) -> dict[str, Any]:
@@ -133,9 +133,9 @@ class Metric(
     sender: Sender | None = None
     timestamp: Timestamp = None
 
-    model = Parent["Model"]("Model", key="model_id")
-    session = Parent["Session"]("Session", key="session_id")
-    round = Parent["Round"]("Round", key="round_id")
+    model: ClassVar[Parent[Model]] = Parent("Model", key="model_id")
+    session: ClassVar[Parent[Session]] = Parent("Session", key="session_id")
+    round: ClassVar[Parent[Round]] = Parent("Round", key="round_id")
 
 
 class Run(
@@ -155,9 +155,9 @@ class Run(
     completed_at: Timestamp = None
     completed_at_model_id: str | None = None
 
-    session = Parent["Session"]("Session", key="session_id")
-    model = Parent["Model"]("Model", key="model_id")
-    final_model = Parent["Model"]("Model", key="completed_at_model_id")
+    session: ClassVar[Parent[Session]] = Parent("Session", key="session_id")
+    model: ClassVar[Parent[Model]] = Parent("Model", key="model_id")
+    final_model: ClassVar[Parent[Model]] = Parent("Model", key="completed_at_model_id")
 
 
 class Attribute(

@@ -7,7 +7,7 @@ import inspect
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import PrivateAttr
 
@@ -21,7 +21,7 @@ from .types import CombinerReport, RoundConfig, RoundData, SessionConfig
 if TYPE_CHECKING:
     from ..core.connection import Connection
     from .models import Model
-    from .results import Metric, Run, Status, Validation  # noqa: F401 - relation targets
+    from .results import Metric, Run, Status, Validation
 
 #: Statuses after which a session or a round does not change any more.
 SESSION_DONE = frozenset({"finished", "terminated"})
@@ -63,11 +63,11 @@ class Session(
     _started_rounds: int | None = PrivateAttr(default=None)
     _rounds_before: frozenset[str] = PrivateAttr(default=frozenset())
 
-    seed_model = Parent["Model"]("Model", key="seed_model_id")
-    validations = Children["Validation"]("Validation", key="session_id")
-    statuses = Children["Status"]("Status", key="session_id")
-    metrics = Children["Metric"]("Metric", key="session_id")
-    runs = Children["Run"]("Run", key="session_id")
+    seed_model: ClassVar[Parent[Model]] = Parent("Model", key="seed_model_id")
+    validations: ClassVar[Children[Validation]] = Children("Validation", key="session_id")
+    statuses: ClassVar[Children[Status]] = Children("Status", key="session_id")
+    metrics: ClassVar[Children[Metric]] = Children("Metric", key="session_id")
+    runs: ClassVar[Children[Run]] = Children("Run", key="session_id")
 
     # -- creating and starting ----------------------------------------------------------------
 
@@ -292,8 +292,8 @@ class Round(
     round_data: RoundData | None = None
     combiners: builtins.list[CombinerReport] | None = None
 
-    session = Parent["Session"]("Session", key="session_id")
-    model = Parent["Model"]("Model", key="model_id")
+    session: ClassVar[Parent[Session]] = Parent("Session", key="session_id")
+    model: ClassVar[Parent[Model]] = Parent("Model", key="model_id")
 
     @property
     def session_id(self) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -31,8 +31,8 @@ class Widget(
     created_at: datetime | None = None
     kind_label: str | None = None
 
-    gadgets = Children["Gadget"]("Gadget", key="widget_id")
-    polish = Action["Widget"]("PATCH", "polish")
+    gadgets: ClassVar[Children[Gadget]] = Children("Gadget", key="widget_id")
+    polish: ClassVar[Action[Widget]] = Action("PATCH", "polish")
 
 
 class Gadget(AugerResource, path="gadgets", actions="list get create"):
@@ -42,7 +42,7 @@ class Gadget(AugerResource, path="gadgets", actions="list get create"):
     name: str | None = None
     widget_id: int | None = None
 
-    widget = Parent["Widget"]("Widget", key="widget_id")
+    widget: ClassVar[Parent[Widget]] = Parent("Widget", key="widget_id")
 
 
 @pytest.fixture()

@@ -89,3 +89,38 @@ def test_missing_file_is_fine_for_the_default_profile(tmp_path, monkeypatch):
 def test_connect_accepts_explicit_arguments():
     c = auger.connect("http://x.test", project_token="t", default=False)
     assert c.base_url == "http://x.test"
+
+
+def test_connect_with_no_arguments_reads_the_environment(monkeypatch, tmp_path):
+    from hub_sdk import fedn
+
+    monkeypatch.setenv("HUB_SDK_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("HUB_URL", "http://env-hub.test/")
+    monkeypatch.setenv("HUB_CLUSTER_TOKEN", "cluster-secret")
+    c = auger.connect(default=False)
+    assert (c.base_url, c.auth.kind) == ("http://env-hub.test", "cluster_api_token")
+    assert auger.connect(project_token="p", default=False).auth.kind == "project_api_token"
+    monkeypatch.setenv("FEDN_HOST", "fedn-host.test:8092")
+    monkeypatch.setenv("FEDN_AUTH_TOKEN", "fedn-secret")
+    monkeypatch.setenv("FEDN_AUTH_SCHEME", "Token")
+    f = fedn.connect(default=False)
+    assert f.base_url == "http://fedn-host.test:8092" and f.auth.scheme == "Token"
+
+
+def test_connect_from_a_named_profile(profile_file):
+    from hub_sdk import fedn
+
+    assert auger.connect(profile="prod", default=False).base_url == "http://prod.test"
+    f = fedn.connect(profile="prod", default=False)
+    assert f.base_url == "http://fedn.prod.test" and f.auth.token.reveal() == "t"
+
+
+def test_missing_settings_are_named(tmp_path, monkeypatch):
+    from hub_sdk import fedn
+
+    monkeypatch.setenv("HUB_SDK_CONFIG", str(tmp_path / "none.toml"))
+    with pytest.raises(ValidationError, match="HUB_URL") as err:
+        auger.connect(default=False)
+    assert err.value.fields == ["url"]
+    with pytest.raises(ValidationError, match="FEDN_URL or FEDN_HOST"):
+        fedn.connect(default=False)

@@ -79,6 +79,12 @@ def test_errors_and_logs_never_carry_the_token(token, caplog):
         assert token not in record.getMessage()
 
 
+def test_short_secrets_do_not_garble_text():
+    s = Secret("t")
+    assert redact("statistics is required") == "statistics is required"
+    assert repr(s) == "Secret('****')"
+
+
 def test_logging_filter_scrubs_arguments():
     s = Secret("very-secret-value-42")
     record = logging.LogRecord("hub_sdk", logging.INFO, __file__, 1, "got %s", (s.reveal(),), None)
