@@ -6,11 +6,35 @@ Resource modules are imported on first use, so ``import hub_sdk.auger`` stays ch
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import AugerResource
 from .connection import AugerConnection, connect, login
 from .protocol import AugerProtocol
+
+if TYPE_CHECKING:  # what the lazy imports below provide, for type checkers
+    from .clusters import Cluster, ClusterStatus, ClusterTask, InstanceType
+    from .datasets import DatasetManifest
+    from .endpoints import (
+        Endpoint,
+        EndpointActual,
+        EndpointPipeline,
+        EndpointPrediction,
+        EndpointRoiValidation,
+    )
+    from .experiments import Experiment, ExperimentSession, ProjectRun
+    from .files import ProjectFile, ProjectFileUrl
+    from .misc import STATUS_OBJECTS, Token, status
+    from .models import Component, State, StateMachine, User
+    from .optimizers import NextTrials, TrialProposal, fte, next_trials, next_trials_v2
+    from .organizations import Organization
+    from .pipelines import Pipeline, PipelineFile
+    from .predictions import Actual, Prediction, PredictionGroup
+    from .projects import PodLog, Project
+    from .relations import Embedded
+    from .reviews import ReviewAlert, ReviewAlertItem
+    from .search import SimilarTrialsRequest, TrialSearch, WarmStartRequest
+    from .trials import Hyperparameter, Trial
 
 # Resource name -> module (relative to this package) that declares it.
 _LAZY: dict[str, str] = {
@@ -66,7 +90,49 @@ __all__ = [
     "connect",
     "login",
     "resource_for",
-    *_LAZY,
+    "Actual",
+    "Cluster",
+    "ClusterStatus",
+    "ClusterTask",
+    "Component",
+    "DatasetManifest",
+    "Embedded",
+    "Endpoint",
+    "EndpointActual",
+    "EndpointPipeline",
+    "EndpointPrediction",
+    "EndpointRoiValidation",
+    "Experiment",
+    "ExperimentSession",
+    "Hyperparameter",
+    "InstanceType",
+    "NextTrials",
+    "Organization",
+    "Pipeline",
+    "PipelineFile",
+    "PodLog",
+    "Prediction",
+    "PredictionGroup",
+    "Project",
+    "ProjectFile",
+    "ProjectFileUrl",
+    "ProjectRun",
+    "ReviewAlert",
+    "ReviewAlertItem",
+    "STATUS_OBJECTS",
+    "SimilarTrialsRequest",
+    "State",
+    "StateMachine",
+    "Token",
+    "Trial",
+    "TrialProposal",
+    "TrialSearch",
+    "User",
+    "WarmStartRequest",
+    "fte",
+    "next_trials",
+    "next_trials_v2",
+    "status",
 ]
 
 

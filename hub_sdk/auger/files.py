@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-from ..core.connection import Connection, iter_stream
+from ..core import transfer
+from ..core.connection import Connection
 from ..core.relations import Parent
 from ..errors import ValidationError
 from .base import AugerResource
@@ -68,8 +69,17 @@ class ProjectFileUrl(
         key = (self.fields or {}).get("key")
         return f"s3://{self.bucket}/{key}" if key and self.bucket else None
 
-    def upload(self, source: PathLike | bytes, *, filename: str | None = None) -> None:
-        """POST ``source`` (a path or bytes) to the presigned form, without Hub credentials."""
+    def upload(
+        self,
+        source: PathLike | bytes,
+        *,
+        filename: str | None = None,
+        progress: transfer.Progress | None = None,
+    ) -> None:
+        """POST ``source`` (a path or bytes) to the presigned form, without Hub credentials.
+
+        ``progress=True`` shows a bar; a callable gets ``(bytes_sent, total)``.
+        """
         if self.fields is None:
             raise ValidationError(
                 "this URL is a download link; upload needs the form from ProjectFileUrl.create()",
@@ -81,26 +91,31 @@ class ProjectFileUrl(
             path = Path(source)
             data, name = path.read_bytes(), filename or path.name
         conn = type(self)._conn(self._connection)
-        conn.request(
-            "POST",
+        transfer.upload(
+            conn,
             self.url,
             form=dict(self.fields),
             files={"file": (name, data)},
+            progress=progress,
             auth=False,
             expect="bytes",
         )
 
-    def download(self, dest: PathLike | None = None, *, chunk_size: int = 1 << 16) -> bytes | Path:
-        """GET the link: write to ``dest`` and return its path, or return the bytes."""
+    def download(
+        self,
+        dest: PathLike | None = None,
+        *,
+        chunk_size: int = transfer.CHUNK,
+        progress: transfer.Progress | None = None,
+    ) -> bytes | Path:
+        """GET the link: write to ``dest`` (atomically) and return its path, or return the bytes.
+
+        ``progress=True`` shows a bar; a callable gets ``(done, total)``.
+        """
         conn = type(self)._conn(self._connection)
-        if dest is None:
-            return conn.request("GET", self.url, auth=False, expect="bytes").content
-        target = Path(dest)
-        resp = conn.request("GET", self.url, auth=False, expect="stream")
-        with target.open("wb") as fh:
-            for chunk in iter_stream(resp, chunk_size):
-                fh.write(chunk)
-        return target
+        return transfer.download(
+            conn, self.url, dest, progress=progress, chunk_size=chunk_size, auth=False
+        )
 
 
 class ProjectFile(
@@ -141,6 +156,7 @@ class ProjectFile(
         project_id: int,
         name: str | None = None,
         file_path: str | None = None,
+        progress: transfer.Progress | None = None,
         connection: Connection | None = None,
     ) -> ProjectFile:
         """Upload a local file through a presigned form and register it in the project."""
@@ -152,7 +168,7 @@ class ProjectFile(
         form = ProjectFileUrl.create(
             project_id=project_id, file_path=file_path or path.name, connection=connection
         )
-        form.upload(path)
+        form.upload(path, progress=progress)
         return cls.create(
             project_id=project_id,
             name=name or path.stem,
@@ -172,6 +188,8 @@ class ProjectFile(
             project_id=self.project_id, file_path=self.url, connection=self.connection
         )
 
-    def download(self, dest: PathLike | None = None) -> bytes | Path:
+    def download(
+        self, dest: PathLike | None = None, *, progress: transfer.Progress | None = None
+    ) -> bytes | Path:
         """Download the file: to ``dest`` (returns the path), or as bytes."""
-        return self.link().download(dest)
+        return self.link().download(dest, progress=progress)

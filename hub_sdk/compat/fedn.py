@@ -256,10 +256,10 @@ class APIClient:
 
     def download_model(self, id: str, path: str) -> Json:
         """Write the model file to ``path``."""
-        from ..fedn import _io
+        from ..core import transfer
 
         try:
-            _io.download(self.conn, f"models/{id}/download", path)
+            transfer.download(self.conn, f"models/{id}/download", path)
         except (HubError, OSError):
             return {"success": False, "message": "Failed to download model."}
         return {"success": True, "message": "Model downloaded successfully."}
@@ -311,10 +311,10 @@ class APIClient:
 
     def download_package(self, path: str) -> Json:
         """Write the active package file to ``path``."""
-        from ..fedn import _io
+        from ..core import transfer
 
         try:
-            _io.download(self.conn, "packages/download", path)
+            transfer.download(self.conn, "packages/download", path)
         except (HubError, OSError):
             return {"success": False, "message": "Failed to download package."}
         return {"success": True, "message": "Package downloaded successfully."}

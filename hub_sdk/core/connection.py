@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import replace
 from types import TracebackType
 from typing import Any, Literal, overload
@@ -24,11 +24,13 @@ from requests.adapters import HTTPAdapter
 from requests.cookies import get_cookie_header
 from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
+from urllib3.filepost import encode_multipart_formdata
 
 from .._version import __version__
 from ..errors import APIConnectionError, APITimeoutError, HubError, ValidationError
 from . import context
 from .auth import Auth
+from .progress import UploadBody
 from .protocol import ApiResponse, WireProtocol, snippet
 from .retry import Decision, Outcome, RetryPolicy, decide, may_have_been_applied
 from .secret import redact, redact_mapping
@@ -278,6 +280,7 @@ class Connection:
         files: Any = ...,
         form: Mapping[str, Any] | None = ...,
         raw_body: bytes | None = ...,
+        upload_progress: Callable[[int, int | None], None] | None = ...,
         timeout: Timeout = ...,
         max_retries: int | None = ...,
         expect: Literal["json", "text", "bytes"] = ...,
@@ -296,6 +299,7 @@ class Connection:
         files: Any = ...,
         form: Mapping[str, Any] | None = ...,
         raw_body: bytes | None = ...,
+        upload_progress: Callable[[int, int | None], None] | None = ...,
         timeout: Timeout = ...,
         max_retries: int | None = ...,
         expect: Literal["stream"],
@@ -313,6 +317,7 @@ class Connection:
         files: Any = None,
         form: Mapping[str, Any] | None = None,
         raw_body: bytes | None = None,
+        upload_progress: Callable[[int, int | None], None] | None = None,
         timeout: Timeout = None,
         max_retries: int | None = None,
         expect: Expect = "json",
@@ -324,6 +329,7 @@ class Connection:
         Auger API); ``body`` is JSON; ``files``/``form`` make a multipart form; ``raw_body``
         is sent as is. ``expect`` says how to read a success: ``json`` (decoded through the
         API's envelope), ``text``, ``bytes`` or ``stream`` (the open ``requests.Response``).
+        ``upload_progress(sent, total)`` is called as a multipart upload goes out.
         """
         method = method.upper()
         query, json_body = self.protocol.prepare(method, params, body)
@@ -335,6 +341,11 @@ class Connection:
             data = dict(form or {})
             if auth and same_origin:
                 self.auth.apply(req_headers, data)
+            if upload_progress is not None:
+                fields = [*data.items(), *(dict(files or {})).items()]
+                content, content_type = encode_multipart_formdata(fields)
+                data, files = UploadBody(content, upload_progress), None
+                req_headers["Content-Type"] = content_type
         elif raw_body is not None:
             data = raw_body
             if auth and same_origin:

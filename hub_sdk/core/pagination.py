@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # imported when a listing first prefetches
     from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 DEFAULT_PAGE_SIZE = 200
 PREFETCH_DEPTH = 2  # page requests kept in flight while iterating with prefetch=True
@@ -255,7 +256,7 @@ class LazyList(Generic[T]):
             out.extend(page)
         return out
 
-    def map(self, fn: Callable[[T], Any]) -> Iterator[Any]:
+    def map(self, fn: Callable[[T], U]) -> Iterator[U]:
         """Apply ``fn`` to every item lazily."""
         return (fn(x) for x in self)
 

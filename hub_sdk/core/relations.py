@@ -6,6 +6,7 @@ the attribute is read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from ..errors import HubError
@@ -131,7 +132,7 @@ class ChildManager(Generic[R]):
         """How many children match ``filters``."""
         return len(self(page_size=1, **filters))
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[R]:
         return iter(self())
 
     def __repr__(self) -> str:

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, overload
 
+from ..core import transfer
 from ..core.relations import Children, Parent
 from ..errors import NotFoundError, ServerError
-from . import _io
 from .base import FednResource
 from .errors import NoActivePackageError
 
@@ -48,9 +48,10 @@ class Model(
     @classmethod
     def upload(
         cls,
-        source: _io.PathLike | bytes,
+        source: transfer.PathLike | bytes,
         name: str | None = None,
         *,
+        progress: transfer.Progress | None = None,
         connection: Connection | None = None,
     ) -> Model:
         """Upload a seed model file (e.g. ``.npz``) and return it.
@@ -58,15 +59,22 @@ class Model(
         A compute package must be active first (:meth:`Package.upload`), otherwise
         :class:`NoActivePackageError` is raised before anything is sent. ``name`` defaults to
         the file name's stem plus a short unique suffix (the server's answer carries no id,
-        so the new model is found by name).
+        so the new model is found by name). ``progress=True`` shows a bar; a callable gets
+        ``(bytes_sent, total)``.
         """
         conn = cls._conn(connection)
         _require_active_package(conn)
-        file_name, content = _io.read_upload(source, "model.npz")
+        file_name, content = transfer.read_upload(source, "model.npz")
         if name is None:
             name = f"{Path(file_name).stem}-{uuid.uuid4().hex[:8]}"
         before = {m.pk for m in cls.list(connection=conn, name=name)}
-        conn.request("POST", "models/", files={"file": (file_name, content)}, form={"name": name})
+        transfer.upload(
+            conn,
+            "models/",
+            files={"file": (file_name, content)},
+            form={"name": name},
+            progress=progress,
+        )
         for model in cls.list(connection=conn, name=name, order_by="-committed_at"):
             if model.pk not in before:
                 return model
@@ -84,31 +92,32 @@ class Model(
         self,
         path: None = None,
         *,
-        progress: _io.Progress | None = None,
-        chunk_size: int = _io.CHUNK,
+        progress: transfer.Progress | None = None,
+        chunk_size: int = transfer.CHUNK,
     ) -> bytes: ...
 
     @overload
     def download(
         self,
-        path: _io.PathLike,
+        path: transfer.PathLike,
         *,
-        progress: _io.Progress | None = None,
-        chunk_size: int = _io.CHUNK,
+        progress: transfer.Progress | None = None,
+        chunk_size: int = transfer.CHUNK,
     ) -> Path: ...
 
     def download(
         self,
-        path: _io.PathLike | None = None,
+        path: transfer.PathLike | None = None,
         *,
-        progress: _io.Progress | None = None,
-        chunk_size: int = _io.CHUNK,
+        progress: transfer.Progress | None = None,
+        chunk_size: int = transfer.CHUNK,
     ) -> Path | bytes:
         """Write the model file to ``path`` (returns the Path) or return its bytes.
 
-        ``progress(done, total)`` is called after every chunk (``total`` may be None).
+        ``progress=True`` shows a bar; a callable gets ``(done, total)`` after every chunk
+        (``total`` may be None).
         """
-        return _io.download(
+        return transfer.download(
             self._conn(self._connection),
             f"models/{self.pk}/download",
             path,
@@ -116,9 +125,9 @@ class Model(
             chunk_size=chunk_size,
         )
 
-    def stream(self, chunk_size: int = _io.CHUNK) -> Iterator[bytes]:
+    def stream(self, chunk_size: int = transfer.CHUNK) -> Iterator[bytes]:
         """The model file as a stream of chunks."""
-        return _io.stream(
+        return transfer.stream(
             self._conn(self._connection), f"models/{self.pk}/download", None, chunk_size
         )[0]
 

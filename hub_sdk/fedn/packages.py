@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, overload
 
 from pydantic import Field
 
+from ..core import transfer
 from ..errors import NotFoundError
-from . import _io
 from .base import FednResource
 
 if TYPE_CHECKING:
@@ -37,12 +37,13 @@ class Package(
     @classmethod
     def upload(
         cls,
-        source: _io.PathLike | bytes,
+        source: transfer.PathLike | bytes,
         helper: str = "numpyhelper",
         name: str | None = None,
         description: str | None = None,
         *,
         file_name: str | None = None,
+        progress: transfer.Progress | None = None,
         connection: Connection | None = None,
     ) -> Package:
         """Upload a package (``.tgz``, ``.tar.gz``, ``.zip``...); it becomes the active one.
@@ -51,15 +52,16 @@ class Package(
         the server) to ``"<name> (uploaded with hub-sdk)"``. Returns the active package.
         """
         conn = cls._conn(connection)
-        default_name, content = _io.read_upload(source, "package.tgz")
+        default_name, content = transfer.read_upload(source, "package.tgz")
         file_name = file_name or default_name
         name = name or file_name.split(".", 1)[0]
         description = description or f"{name} (uploaded with hub-sdk)"
-        conn.request(
-            "POST",
+        transfer.upload(
+            conn,
             "packages/",
             files={"file": (file_name, content)},
             form={"helper": helper, "name": name, "description": description},
+            progress=progress,
         )
         active = cls.active(connection=conn)
         if active is None:  # pragma: no cover - the server just activated it
@@ -102,20 +104,24 @@ class Package(
         cls._conn(connection).request("PUT", "helpers/active", body={"helper": helper})
 
     @overload
-    def download(self, path: None = None, *, progress: _io.Progress | None = None) -> bytes: ...
+    def download(
+        self, path: None = None, *, progress: transfer.Progress | None = None
+    ) -> bytes: ...
 
     @overload
-    def download(self, path: _io.PathLike, *, progress: _io.Progress | None = None) -> Path: ...
+    def download(
+        self, path: transfer.PathLike, *, progress: transfer.Progress | None = None
+    ) -> Path: ...
 
     def download(
-        self, path: _io.PathLike | None = None, *, progress: _io.Progress | None = None
+        self, path: transfer.PathLike | None = None, *, progress: transfer.Progress | None = None
     ) -> Path | bytes:
         """Write the package file to ``path`` (returns the Path) or return its bytes.
 
         On a controller with auth on, this route wants a token with the ``client`` role.
         """
         params: dict[str, Any] = {"name": self.storage_file_name} if self.storage_file_name else {}
-        return _io.download(
+        return transfer.download(
             self._conn(self._connection),
             "packages/download",
             path,

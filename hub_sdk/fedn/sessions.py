@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import PrivateAttr
 
 from ..core.pagination import LazyList
+from ..core.progress import progress_bar
 from ..core.relations import Children, Parent
 from ..errors import BadRequestError
 from .base import FednResource
@@ -227,11 +228,25 @@ class Session(
     ) -> Session:
         """Block until the session ends, reporting rounds as they finish.
 
-        ``progress=True`` prints one line per round; a callable receives each finished
-        :class:`Round`. Polls every ``poll`` seconds, backing off to ``max_poll`` while nothing
-        changes. Raises :class:`SessionTimeoutError` after ``timeout`` seconds.
+        ``progress=True`` shows a rounds bar (tqdm when installed, notebook-aware) and prints
+        one line per finished round; a callable receives each finished :class:`Round`.
+        Polls every ``poll`` seconds, backing off to ``max_poll`` while nothing changes.
+        Raises :class:`SessionTimeoutError` after ``timeout`` seconds.
         """
-        report = _printer(self) if progress is True else (progress or None)
+        report = _RoundReporter(self) if progress is True else (progress or None)
+        try:
+            return self._wait(report, timeout, poll, max_poll)
+        finally:
+            if isinstance(report, _RoundReporter):
+                report.close()
+
+    def _wait(
+        self,
+        report: Callable[[Round], None] | None,
+        timeout: float | None,
+        poll: float,
+        max_poll: float,
+    ) -> Session:
         deadline = None if timeout is None else time.monotonic() + timeout
         seen: set[str] = set(self._rounds_before)
         delay = poll
@@ -257,24 +272,33 @@ class Session(
             time.sleep(delay)
 
 
-def _printer(session: Session) -> Callable[[Round], None]:
-    """The ``progress=True`` reporter: one line per finished round."""
-    cfg = session.session_config
-    total = session._started_rounds or (cfg.rounds if cfg else None)
-    count = [0]
-    started = time.monotonic()
+class _RoundReporter:
+    """The ``progress=True`` reporter: a rounds bar (tqdm when installed) and a line per round."""
 
-    def show(rnd: Round) -> None:
-        count[0] += 1
-        of = f"/{total}" if total else ""
+    def __init__(self, session: Session) -> None:
+        cfg = session.session_config
+        self.total = session._started_rounds or (cfg.rounds if cfg else None)
+        self.count = 0
+        self.started = time.monotonic()
+        self.bar: Any = None
+        self.desc = f"session {session.name or session.pk}"
+
+    def __call__(self, rnd: Round) -> None:
+        if self.bar is None:
+            self.bar = progress_bar(self.total, self.desc, "rounds")
+        self.count += 1
+        of = f"/{self.total}" if self.total else ""
         model = (rnd.model_id or "-")[:8]
-        print(
-            f"round {count[0]}{of} (id {rnd.round_id}) {rnd.status}: model {model} "
-            f"[{time.monotonic() - started:.1f} s]",
-            flush=True,
+        self.bar.write(
+            f"round {self.count}{of} (id {rnd.round_id}) {rnd.status}: model {model} "
+            f"[{time.monotonic() - self.started:.1f} s]"
         )
+        self.bar.update(1)
 
-    return show
+    def close(self) -> None:
+        """Finish the bar."""
+        if self.bar is not None:
+            self.bar.close()
 
 
 class Round(

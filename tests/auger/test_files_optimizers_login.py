@@ -43,6 +43,20 @@ def test_project_file_upload_download_round_trip(conn, hub, tmp_path):
     assert link.fields is None and link.url.startswith(hub.url)
 
 
+def test_project_file_upload_and_download_report_progress(conn, hub, tmp_path):
+    source = tmp_path / "big.csv"
+    source.write_bytes(b"x,y\n" + b"1,2\n" * 50_000)
+    sent: list[tuple[int, int | None]] = []
+    pfile = auger.ProjectFile.upload(
+        source, project_id=1, progress=lambda d, t: sent.append((d, t))
+    )
+    assert len(sent) > 1 and sent[-1][0] == sent[-1][1] > source.stat().st_size
+    got: list[tuple[int, int | None]] = []
+    target = pfile.download(tmp_path / "back.csv", progress=lambda d, t: got.append((d, t)))
+    assert target.read_bytes() == source.read_bytes()
+    assert got[-1][0] == source.stat().st_size
+
+
 def test_project_file_url_form(conn):
     form = auger.ProjectFileUrl.create(project_id=1, file_path="test.csv")
     assert form.fields is not None and form.fields["key"].endswith("files/test.csv")

@@ -134,3 +134,17 @@ def test_timestamps_are_aware(seed: fedn.Model) -> None:
     fresh = fedn.Model.get(seed.pk)
     assert fresh.committed_at is not None and fresh.committed_at.tzinfo is not None
     assert abs(fresh.committed_at - datetime.now(timezone.utc)) < timedelta(hours=1)
+
+
+def test_upload_and_download_progress(seed: fedn.Model, files: dict[str, Path], tmp_path: Path,
+                                      capsys) -> None:
+    sent: list[tuple[int, int | None]] = []
+    model = fedn.Model.upload(files["seed"], name=f"progress-{uuid.uuid4().hex[:6]}",
+                              progress=lambda done, total: sent.append((done, total)))
+    assert sent and sent[-1][0] == sent[-1][1]  # every byte of the multipart body reported
+    assert [d for d, _ in sent] == sorted(d for d, _ in sent)
+    assert model.download() == fedn.Model.get(model.pk).download()
+    model.download(tmp_path / "bar.npz", progress=True)  # a progress bar on stderr
+    assert "download bar.npz" in capsys.readouterr().err
+    fedn.Package.upload(package_bytes(), name="progress-pkg", progress=True)
+    assert "upload package.tgz" in capsys.readouterr().err

@@ -115,8 +115,10 @@ def test_start_and_wait_produces_chained_models(seed: fedn.Model) -> None:
 def test_progress_true_prints_a_line_per_round(seed: fedn.Model, capsys) -> None:
     session = fedn.Session.start(rounds=2, model=seed)
     session.wait(timeout=60, progress=True)
-    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("round ")]
+    out = capsys.readouterr()
+    lines = [x for x in out.out.splitlines() if x.startswith("round ")]
     assert len(lines) == 2 and lines[0].startswith("round 1/2") and "Finished" in lines[1]
+    assert f"session {session.name}" in out.err and "2/2" in out.err  # the rounds bar
 
 
 @pytest.mark.fedn_network

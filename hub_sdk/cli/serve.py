@@ -1,10 +1,7 @@
-"""The ``hub-sdk`` command line.
-
-Subcommands register themselves in :data:`COMMANDS` (name → ``(add_arguments, run)``), so a new
-one is a pair of functions plus one entry. Currently:
+"""``hub-sdk serve``: run LocalHub (Auger Hub API + FEDn API) until Ctrl-C / SIGTERM.
 
 ``hub-sdk serve [--port 5000] [--db hub.sqlite] [--seed demo] [--size N] [--host 127.0.0.1]``
-    Run LocalHub (Auger Hub API + FEDn API) until Ctrl-C / SIGTERM; prints URLs and tokens.
+prints the URLs and tokens to use.
 """
 
 from __future__ import annotations
@@ -13,16 +10,13 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
 from types import FrameType
 
-__all__ = ["COMMANDS", "build_parser", "main"]
-
-AddArguments = Callable[[argparse.ArgumentParser], None]
-Run = Callable[[argparse.Namespace], int]
+__all__ = ["add_arguments", "run"]
 
 
-def _serve_arguments(p: argparse.ArgumentParser) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``hub-sdk serve``."""
     p.add_argument("--port", type=int, default=5000, help="Auger Hub API port (0: any free port)")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument("--db", default=None, help="SQLite file (default: temporary, deleted on exit)")
@@ -33,8 +27,9 @@ def _serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from .testing.server import LocalHub
+def run(args: argparse.Namespace) -> int:
+    """Start LocalHub, print how to reach it, serve until a signal arrives."""
+    from ..testing.server import LocalHub
 
     hub = LocalHub(
         args.db,
@@ -83,31 +78,3 @@ def _serve(args: argparse.Namespace) -> int:
         hub.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-COMMANDS: dict[str, tuple[str, AddArguments, Run]] = {
-    "serve": ("run LocalHub (Auger Hub + FEDn APIs) on loopback", _serve_arguments, _serve),
-}
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with one subparser per entry of :data:`COMMANDS`."""
-    parser = argparse.ArgumentParser(prog="hub-sdk", description="hub-sdk command line tools")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-    for name, (help_text, add_arguments, run) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        add_arguments(p)
-        p.set_defaults(run=run)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``hub-sdk`` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    run: Run = args.run
-    return run(args)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

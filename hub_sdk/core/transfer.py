@@ -1,0 +1,104 @@
+"""File transfers for both APIs: streamed downloads and multipart uploads, with progress."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .connection import iter_stream
+from .progress import byte_progress
+
+if TYPE_CHECKING:
+    from .connection import Connection
+    from .protocol import ApiResponse
+
+#: ``True`` for a progress bar, or ``progress(bytes_done, bytes_total_or_None)`` per chunk.
+Progress = bool | Callable[[int, "int | None"], None]
+PathLike = str | os.PathLike[str]
+CHUNK = 1 << 16
+
+
+def stream(
+    conn: Connection, path: str, params: dict[str, Any] | None = None, chunk_size: int = CHUNK
+) -> tuple[Iterator[bytes], int | None]:
+    """Open a download: its chunks and its length (if the server said)."""
+    resp = conn.request("GET", path, params=params, expect="stream")
+    length = resp.headers.get("Content-Length")
+    total = int(length) if length and length.isdigit() else None
+    return iter_stream(resp, chunk_size), total
+
+
+def download(
+    conn: Connection,
+    path: str,
+    dest: PathLike | None,
+    *,
+    params: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK,
+    auth: bool = True,
+) -> Path | bytes:
+    """Download ``path`` into the file ``dest`` (written atomically) or, without one, memory."""
+    resp = conn.request("GET", path, params=params, expect="stream", auth=auth)
+    length = resp.headers.get("Content-Length")
+    total = int(length) if length and length.isdigit() else None
+    report = byte_progress(progress, f"download {Path(dest).name if dest else path}")
+    done = 0
+    try:
+        if dest is None:
+            parts: list[bytes] = []
+            for chunk in iter_stream(resp, chunk_size):
+                parts.append(chunk)
+                done += len(chunk)
+                if report is not None:
+                    report(done, total)
+            return b"".join(parts)
+        target = Path(dest)
+        tmp = target.with_name(target.name + ".part")
+        try:
+            with tmp.open("wb") as fh:
+                for chunk in iter_stream(resp, chunk_size):
+                    fh.write(chunk)
+                    done += len(chunk)
+                    if report is not None:
+                        report(done, total)
+            os.replace(tmp, target)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return target
+    finally:
+        if report is not None:
+            report.close()
+
+
+def upload(
+    conn: Connection,
+    path: str,
+    *,
+    files: dict[str, tuple[str, bytes]],
+    form: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+    auth: bool = True,
+    expect: Literal["json", "text", "bytes"] = "json",
+) -> ApiResponse:
+    """POST a multipart form with files, reporting the bytes sent when asked."""
+    names = ", ".join(name for name, _ in files.values())
+    report = byte_progress(progress, f"upload {names}")
+    try:
+        return conn.request(
+            "POST", path, files=files, form=form, upload_progress=report, auth=auth, expect=expect
+        )
+    finally:
+        if report is not None:
+            report.close()
+
+
+def read_upload(source: PathLike | bytes, default_name: str) -> tuple[str, bytes]:
+    """``(file name, content)`` of an upload given as a path or as bytes."""
+    if isinstance(source, (bytes, bytearray)):
+        return default_name, bytes(source)
+    p = Path(source)
+    return p.name, p.read_bytes()
