@@ -19,20 +19,8 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound="Resource")
 
 
-def _resolve(api: str, name: str | type[Any]) -> type[Any]:
-    from .resource import resource_class
-
-    return name if isinstance(name, type) else resource_class(api, name)
-
-
-class Parent(Generic[R]):
-    """A lazy lookup of the object a foreign key points to, served from the connection cache.
-
-    ``experiment: ClassVar[Parent[Experiment]] = Parent("Experiment", key="experiment_id")``;
-    reading
-    ``session.experiment`` fetches the experiment once per connection (until the cache entry
-    expires or a write through the connection invalidates it). ``None`` when the key is empty.
-    """
+class _Relation(Generic[R]):
+    """What both relation kinds share: a target class named lazily, and a foreign key."""
 
     __slots__ = ("_cls", "key", "name", "target")
 
@@ -46,10 +34,32 @@ class Parent(Generic[R]):
         self.name = name
 
     def resolve(self, owner: type[Resource]) -> type[R]:
-        """The target resource class."""
+        """The target resource class (looked up by name on first use)."""
         if self._cls is None:
-            self._cls = _resolve(owner.__resource__.api, self.target)
+            if isinstance(self.target, type):
+                self._cls = self.target
+            else:
+                from .resource import resource_class
+
+                self._cls = resource_class(owner.__resource__.api, self.target)  # type: ignore[assignment]
+        assert self._cls is not None
         return self._cls
+
+    def __repr__(self) -> str:
+        target = self.target if isinstance(self.target, str) else self.target.__name__
+        return f"{type(self).__name__}({target!r}, key={self.key!r})"
+
+
+class Parent(_Relation[R]):
+    """A lazy lookup of the object a foreign key points to, served from the connection cache.
+
+    ``experiment: ClassVar[Parent[Experiment]] = Parent("Experiment", key="experiment_id")``:
+    reading ``session.experiment`` fetches the experiment once per connection (until the cache
+    entry expires or a write through the connection invalidates it). ``None`` when the key is
+    empty.
+    """
+
+    __slots__ = ()
 
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> Parent[R]: ...
@@ -65,10 +75,6 @@ class Parent(Generic[R]):
             return None
         cls = self.resolve(type(obj))
         return cls.get(fk, connection=obj.connection, cached=True)
-
-    def __repr__(self) -> str:
-        target = self.target if isinstance(self.target, str) else self.target.__name__
-        return f"Parent({target!r}, key={self.key!r})"
 
 
 class ChildManager(Generic[R]):
@@ -139,7 +145,7 @@ class ChildManager(Generic[R]):
         return f"<{self._cls.__name__} children of {self._key}={self._owner_id!r}>"
 
 
-class Children(Generic[R]):
+class Children(_Relation[R]):
     """A child collection: ``trials: ClassVar[Children[Trial]] = Children("Trial", key=...)``.
 
     ``obj.trials(**filters)`` lists them lazily; ``obj.trials.create(...)``, ``.get(id)``,
@@ -147,23 +153,11 @@ class Children(Generic[R]):
     attribute of the owner whose value it takes (default: the owner's id).
     """
 
-    __slots__ = ("_cls", "key", "name", "target", "via")
+    __slots__ = ("via",)
 
     def __init__(self, target: str | type[R], *, key: str, via: str | None = None) -> None:
-        self.target = target
-        self.key = key
+        super().__init__(target, key=key)
         self.via = via
-        self.name = ""
-        self._cls: type[R] | None = None
-
-    def __set_name__(self, owner: type[Any], name: str) -> None:
-        self.name = name
-
-    def resolve(self, owner: type[Resource]) -> type[R]:
-        """The child resource class."""
-        if self._cls is None:
-            self._cls = _resolve(owner.__resource__.api, self.target)
-        return self._cls
 
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> Children[R]: ...
@@ -177,7 +171,3 @@ class Children(Generic[R]):
         cls = self.resolve(type(obj))
         owner_id = getattr(obj, self.via) if self.via else obj.pk
         return ChildManager(cls, self.key, owner_id, obj.connection, {self.key: owner_id})
-
-    def __repr__(self) -> str:
-        target = self.target if isinstance(self.target, str) else self.target.__name__
-        return f"Children({target!r}, key={self.key!r})"
