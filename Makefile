@@ -46,6 +46,9 @@ test-fedn: $(STAMP) $(FEDN_VENV)/.installed-stamp
 	HUB_SDK_FEDN_BACKEND=real HUB_SDK_FEDN_PYTHON=$(FEDN_VENV)/bin/python \
 	  $(BIN)/pytest -q -m "not fedn_network" tests/fedn $(PYTEST_ARGS)
 
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..core.protocol import snippet
 from ..core.resource import Resource
+from ..errors import ResponseDecodeError
 from .protocol import _query_key, _query_value
 from .types import Timestamp
 
@@ -25,4 +27,13 @@ class FednResource(Resource, api="fedn"):
         conn = cls._conn(connection)
         query = {_query_key(k): _query_value(v) for k, v in filters.items() if v is not None}
         resp = conn.request("GET", f"{cls._collection_path({})}/count", params=query)
-        return int(resp.data)
+        if not isinstance(resp.data, int) or isinstance(resp.data, bool):
+            raise ResponseDecodeError(
+                f"expected a count, got {type(resp.data).__name__}",
+                snippet=snippet(resp.content),
+                method="GET",
+                path=f"{cls._collection_path({})}/count",
+                status=resp.status,
+                request_id=resp.request_id,
+            )
+        return resp.data
