@@ -103,12 +103,16 @@ class APITimeoutError(APIConnectionError):
 class ResponseDecodeError(HubError):
     """The server answered with something that is not the JSON it promised.
 
-    ``snippet`` holds the first bytes of the body, redacted.
+    ``snippet`` holds the first bytes of the body, redacted. ``retryable`` is False when the
+    body was valid JSON of the wrong shape (asking again would not help).
     """
 
-    def __init__(self, message: str, *, snippet: str = "", **kw: Any) -> None:
+    def __init__(
+        self, message: str, *, snippet: str = "", retryable: bool = True, **kw: Any
+    ) -> None:
         super().__init__(message, **kw)
         self.snippet = snippet
+        self.retryable = retryable
 
 
 class APIStatusError(HubError):

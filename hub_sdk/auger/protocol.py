@@ -5,9 +5,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import pydantic
 import requests
+from pydantic import BaseModel
+from typing_extensions import TypedDict
 
 from ..core.protocol import ApiResponse, Page, WireProtocol
 from ..core.secret import redact
@@ -86,14 +90,44 @@ class AugerProtocol(WireProtocol):
         offset: int,
         limit: int,
         order_by: str | None = None,
+        item: type[BaseModel] | None = None,
     ) -> tuple[Page[Any], ApiResponse]:
         if order_by is not None:
             raise ValidationError(
                 "the Auger Hub API has no server-side ordering",
                 field_errors=[("order_by", "not supported by this API")],
             )
-        resp = conn.request("GET", path, params={**params, "offset": offset, "limit": limit})
+        params = {**params, "offset": offset, "limit": limit}
+        if item is not None:
+            resp = conn.request(
+                "GET", path, params=params, decoder=partial(self.decode_page, item=item)
+            )
+            return Page(resp.data, resp.meta["total"]), resp
+        resp = conn.request("GET", path, params=params)
         items = self.page_items(resp.data)
         pagination = resp.meta.get("pagination")
         total = pagination.get("total") if isinstance(pagination, Mapping) else None
         return Page(items, total if isinstance(total, int) else None), resp
+
+    def page_model(self, item: type[BaseModel]) -> type[BaseModel]:
+        return pydantic.create_model(
+            f"{item.__name__}AugerPage",
+            data=(list[item], ...),  # type: ignore[valid-type]
+            meta=(_Meta | None, None),
+        )
+
+    def page_parts(self, page: Any) -> tuple[list[Any], int | None]:
+        pagination = (page.meta or {}).get("pagination") or {}
+        return page.data, pagination.get("total")
+
+
+class _Pagination(TypedDict, total=False):
+    """``meta.pagination`` of a listing (only the total matters to paging)."""
+
+    total: int | None
+
+
+class _Meta(TypedDict, total=False):
+    """``meta`` of a listing."""
+
+    pagination: _Pagination | None

@@ -38,6 +38,7 @@ from .secret import redact, redact_mapping
 log = logging.getLogger("hub_sdk")
 
 Timeout = float | tuple[float, float] | None
+Decoder = Callable[[requests.Response, str, str], ApiResponse]
 Expect = Literal["json", "text", "bytes", "stream"]
 
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
@@ -281,6 +282,7 @@ class Connection:
         form: Mapping[str, Any] | None = ...,
         raw_body: bytes | None = ...,
         upload_progress: Callable[[int, int | None], None] | None = ...,
+        decoder: Decoder | None = ...,
         timeout: Timeout = ...,
         max_retries: int | None = ...,
         expect: Literal["json", "text", "bytes"] = ...,
@@ -300,6 +302,7 @@ class Connection:
         form: Mapping[str, Any] | None = ...,
         raw_body: bytes | None = ...,
         upload_progress: Callable[[int, int | None], None] | None = ...,
+        decoder: Decoder | None = ...,
         timeout: Timeout = ...,
         max_retries: int | None = ...,
         expect: Literal["stream"],
@@ -318,6 +321,7 @@ class Connection:
         form: Mapping[str, Any] | None = None,
         raw_body: bytes | None = None,
         upload_progress: Callable[[int, int | None], None] | None = None,
+        decoder: Decoder | None = None,
         timeout: Timeout = None,
         max_retries: int | None = None,
         expect: Expect = "json",
@@ -329,7 +333,8 @@ class Connection:
         Auger API); ``body`` is JSON; ``files``/``form`` make a multipart form; ``raw_body``
         is sent as is. ``expect`` says how to read a success: ``json`` (decoded through the
         API's envelope), ``text``, ``bytes`` or ``stream`` (the open ``requests.Response``).
-        ``upload_progress(sent, total)`` is called as a multipart upload goes out.
+        ``upload_progress(sent, total)`` is called as a multipart upload goes out; ``decoder``
+        replaces the API's JSON decoding of a success (it runs inside the retry loop).
         """
         method = method.upper()
         query, json_body = self.protocol.prepare(method, params, body)
@@ -373,6 +378,7 @@ class Connection:
             timeout if timeout is not None else self.timeout,
             policy,
             expect,
+            decoder,
         )
 
     def _send_with_retries(
@@ -387,6 +393,7 @@ class Connection:
         timeout: Timeout,
         policy: RetryPolicy,
         expect: Expect,
+        decoder: Decoder | None = None,
     ) -> ApiResponse | requests.Response:
         attempt = 0
         started = time.perf_counter()
@@ -415,10 +422,12 @@ class Connection:
                 status = resp.status_code
                 if 200 <= status < 300:
                     try:
-                        result = self._read(resp, method, path, expect)
+                        result = self._read(resp, method, path, expect, decoder)
                     except HubError as exc:
                         outcome = Outcome.BAD_BODY
                         exc.may_have_been_applied = may_have_been_applied(method, outcome)
+                        if not getattr(exc, "retryable", True):
+                            raise  # valid JSON of the wrong shape: asking again won't help
                         error = exc
                     else:
                         if logging_on:
@@ -553,13 +562,18 @@ class Connection:
         return settings
 
     def _read(
-        self, resp: requests.Response, method: str, path: str, expect: Expect
+        self,
+        resp: requests.Response,
+        method: str,
+        path: str,
+        expect: Expect,
+        decoder: Decoder | None = None,
     ) -> ApiResponse | requests.Response:
         if expect == "stream":
             return resp
         rid = self.protocol.request_id(resp.headers)
         if expect == "json":
-            return self.protocol.decode(resp, method, path)
+            return (decoder or self.protocol.decode)(resp, method, path)
         content = resp.content
         data: Any = content if expect == "bytes" else content.decode(resp.encoding or "utf-8")
         return ApiResponse(resp.status_code, resp.headers, content, data, {}, rid, resp, None)

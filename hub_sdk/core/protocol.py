@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import pydantic
 import requests
+from pydantic import BaseModel
 
 from ..errors import APIStatusError, ResponseDecodeError, status_error_class
 from .secret import redact, redact_mapping
@@ -29,6 +31,9 @@ class Page(Generic[T]):
     total: int | None = None
 
 
+_UNDECODED: Any = object()
+
+
 @dataclass(slots=True)
 class ApiResponse:
     """A decoded response: ``data`` (the envelope's payload), ``meta``, and the raw parts."""
@@ -41,6 +46,7 @@ class ApiResponse:
     request_id: str | None = None
     http: requests.Response | None = None
     protocol: WireProtocol | None = None
+    _pristine: Any = field(default=_UNDECODED, repr=False)
 
     def fresh_data(self) -> Any:
         """A second, independent decoding of ``data`` (no objects shared with the first)."""
@@ -49,10 +55,42 @@ class ApiResponse:
             return payload
         return self.protocol.unwrap(payload)[0]
 
+    def pristine(self) -> Any:
+        """:meth:`fresh_data`, decoded once on first use and kept (treat it as read-only)."""
+        if self._pristine is _UNDECODED:
+            self._pristine = self.fresh_data()
+        return self._pristine
+
     @property
     def text(self) -> str:
         """The body as text."""
         return self.content.decode("utf-8", errors="replace")
+
+
+class Snapshot:
+    """The server's copy of one object, decoded from the response bytes only when needed.
+
+    Objects keep it so :meth:`~hub_sdk.core.Resource.changes` can tell what was edited, without
+    paying a second JSON decode for every object that is never edited.
+    """
+
+    __slots__ = ("index", "response")
+
+    def __init__(self, response: ApiResponse, index: int | None = None) -> None:
+        self.response = response
+        self.index = index
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Snapshot:
+        return self  # immutable: copies of an object share the server's copy
+
+    def load(self) -> Any:
+        """The object as the server sent it (plain JSON values)."""
+        data = self.response.pristine()
+        if self.index is None:
+            return data
+        protocol = self.response.protocol
+        items = protocol.page_items(data) if protocol is not None else data
+        return items[self.index]
 
 
 def snippet(content: bytes, limit: int = 200) -> str:
@@ -189,6 +227,57 @@ class WireProtocol:
         offset: int,
         limit: int,
         order_by: str | None = None,
+        item: type[BaseModel] | None = None,
     ) -> tuple[Page[Any], ApiResponse]:
-        """Fetch one page of raw items at ``offset``, at most ``limit`` long."""
+        """Fetch one page at ``offset``, at most ``limit`` long: raw items, or ``item`` models."""
         raise NotImplementedError
+
+    def page_model(self, item: type[BaseModel]) -> type[BaseModel]:
+        """A model of this API's listing body whose items are ``item`` (see :meth:`decode_page`)."""
+        raise NotImplementedError
+
+    def page_parts(self, page: Any) -> tuple[list[Any], int | None]:
+        """(items, total) of a validated :meth:`page_model` instance."""
+        raise NotImplementedError
+
+    def decode_page(
+        self, resp: requests.Response, method: str, path: str, item: type[BaseModel]
+    ) -> ApiResponse:
+        """Parse and validate a listing body into ``item`` models in one pass from the bytes."""
+        content = resp.content
+        rid = self.request_id(resp.headers)
+        try:
+            page = _page_model(self, item).model_validate_json(content)
+        except pydantic.ValidationError as exc:
+            errors = exc.errors()
+            bad_json = any(e["type"] in ("json_invalid", "json_type") for e in errors)
+            where = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in errors[:5]
+            )
+            what = (
+                "invalid JSON" if bad_json else f"a {item.__name__} listing that does not validate"
+            )
+            raise ResponseDecodeError(
+                f"the server sent {what}: {where}: {snippet(content)}",
+                snippet=snippet(content),
+                retryable=bad_json,
+                method=method,
+                path=path,
+                status=resp.status_code,
+                request_id=rid,
+            ) from None
+        items, total = self.page_parts(page)
+        return ApiResponse(
+            resp.status_code, resp.headers, content, items, {"total": total}, rid, resp, self
+        )
+
+
+_page_models: dict[tuple[type[WireProtocol], type[BaseModel]], type[BaseModel]] = {}
+
+
+def _page_model(protocol: WireProtocol, item: type[BaseModel]) -> type[BaseModel]:
+    key = (type(protocol), item)
+    model = _page_models.get(key)
+    if model is None:
+        model = _page_models[key] = protocol.page_model(item)
+    return model

@@ -32,7 +32,7 @@ from typing_extensions import Self
 from ..errors import ResponseDecodeError, UnsupportedActionError, ValidationError
 from . import context
 from .pagination import DEFAULT_PAGE_SIZE, LazyList
-from .protocol import ApiResponse, Page
+from .protocol import ApiResponse, Page, Snapshot
 from .relations import Children, Parent
 
 if TYPE_CHECKING:
@@ -290,6 +290,7 @@ class Resource(BaseModel):
         state = super().__getstate__()
         private = dict(state.get("__pydantic_private__") or {})
         private["_connection"] = None
+        private["_raw"] = self._pristine()  # plain JSON: no response (or request) objects
         state["__pydantic_private__"] = private
         return state
 
@@ -333,7 +334,7 @@ class Resource(BaseModel):
     @classmethod
     def _from_response(cls, resp: ApiResponse, conn: Connection) -> Self:
         try:
-            return cls._from_data(resp.data, conn, resp.fresh_data())
+            return cls._from_data(resp.data, conn, Snapshot(resp))
         except ResponseDecodeError as exc:
             exc.method = resp.http.request.method if resp.http is not None else None
             exc.path = resp.http.request.path_url if resp.http is not None else None
@@ -481,11 +482,13 @@ class Resource(BaseModel):
         path = protocol.collection(cls._collection_path(filters))
 
         def fetch(offset: int, size: int) -> Page[Self]:
-            page, resp = protocol.fetch_page(conn, path, filters, offset, size, order_by)
-            raws = None
-            if "update" in cls.__resource__.actions:
-                raws = protocol.page_items(resp.fresh_data())
-            return Page(cls._many(page.items, conn, raws), page.total)
+            # Validated in one pass from the bytes; the pristine copies decode only if asked.
+            page, resp = protocol.fetch_page(conn, path, filters, offset, size, order_by, cls)
+            for index, obj in enumerate(page.items):
+                private = obj.__pydantic_private__
+                private["_connection"] = conn
+                private["_raw"] = Snapshot(resp, index)
+            return page
 
         return LazyList(
             fetch,
@@ -552,9 +555,18 @@ class Resource(BaseModel):
             return spec.writable
         return [n for n in type(self).model_fields if n not in spec.read_only]
 
+    def _pristine(self) -> Any:
+        """The server's copy of this object (decoded now if it was kept as bytes)."""
+        raw = self._raw
+        if isinstance(raw, Snapshot):
+            raw = raw.load()
+            assert self.__pydantic_private__ is not None
+            self.__pydantic_private__["_raw"] = raw
+        return raw
+
     def changes(self) -> dict[str, Any]:
         """The writable fields changed since the object was loaded, as JSON-ready values."""
-        raw = self._raw
+        raw = self._pristine()
         if raw is None:
             return self.model_dump(mode="json", exclude_unset=True)
         original = type(self).model_validate(raw)

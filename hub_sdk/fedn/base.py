@@ -8,7 +8,7 @@ from ..core.protocol import snippet
 from ..core.resource import Resource
 from ..errors import ResponseDecodeError
 from .protocol import _query_key, _query_value
-from .types import Timestamp
+from .wire import Timestamp
 
 if TYPE_CHECKING:
     from ..core.connection import Connection

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any
+
+import pydantic
+from pydantic import BaseModel
 
 from ..core.protocol import ApiResponse, Page, WireProtocol
 
@@ -42,6 +46,7 @@ class FednProtocol(WireProtocol):
         offset: int,
         limit: int,
         order_by: str | None = None,
+        item: type[BaseModel] | None = None,
     ) -> tuple[Page[Any], ApiResponse]:
         headers = {"X-Limit": str(limit), "X-Skip": str(offset)}
         if order_by:
@@ -49,10 +54,29 @@ class FednProtocol(WireProtocol):
             headers["X-Sort-Key"] = order_by.lstrip("-+")
             headers["X-Sort-Order"] = "desc" if descending else "asc"
         query = {_query_key(k): _query_value(v) for k, v in params.items() if v is not None}
+        if item is not None:
+            resp = conn.request(
+                "GET",
+                path,
+                params=query,
+                headers=headers,
+                decoder=partial(self.decode_page, item=item),
+            )
+            return Page(resp.data, resp.meta["total"]), resp
         resp = conn.request("GET", path, params=query, headers=headers)
         items = self.page_items(resp.data)
         total = resp.data.get("count") if isinstance(resp.data, Mapping) else None
         return Page(items, total if isinstance(total, int) else None), resp
+
+    def page_model(self, item: type[BaseModel]) -> type[BaseModel]:
+        return pydantic.create_model(
+            f"{item.__name__}FednPage",
+            result=(list[item], ...),  # type: ignore[valid-type]
+            count=(int | None, None),
+        )
+
+    def page_parts(self, page: Any) -> tuple[list[Any], int | None]:
+        return page.result, page.count
 
 
 _OPERATORS = frozenset({"gt", "lt", "gte", "lte", "ne", "eq"})

@@ -29,13 +29,18 @@ def test_secret_never_shows_itself(token):
 
 @given(token=tokens)
 def test_connections_do_not_show_tokens(token):
-    for conn in (
-        auger.connect("http://h.test", project_token=token, default=False),
-        fedn.connect("http://h.test", token=token, default=False),
-    ):
-        assert token not in repr(conn) and token not in str(conn) and token not in repr(conn.auth)
-        with pytest.raises(TypeError):
-            pickle.dumps(conn)
+    def shown(tok):
+        conns = (
+            auger.connect("http://h.test", project_token=tok, default=False),
+            fedn.connect("http://h.test", token=tok, default=False),
+        )
+        for conn in conns:
+            with pytest.raises(TypeError):
+                pickle.dumps(conn)
+        return [text for c in conns for text in (repr(c), str(c), repr(c.auth))]
+
+    # What a connection shows does not depend on its token at all.
+    assert shown(token) == shown("another-token-value")
 
 
 @given(token=tokens)

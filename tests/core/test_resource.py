@@ -213,3 +213,37 @@ def test_model_round_trip(name, size, tags, settings, extra):
     assert dumped == data
     assert Widget._from_data(dumped, None) == w
     assert w.changes() == {}
+
+
+def test_listed_objects_track_in_place_edits_and_save(toy, conn):
+    toy.add("widgets", name="a", settings={"deep": {"k": 1}}, tags=["x"])
+    toy.add("widgets", name="b")
+    w = Widget.list()[0]
+    assert w.changes() == {}
+    w.settings["deep"]["k"] = 2
+    w.tags.append("y")
+    assert w.changes() == {"settings": {"deep": {"k": 2}}, "tags": ["x", "y"]}
+    w.save()
+    assert toy.data["widgets"]["1"]["settings"] == {"deep": {"k": 2}}
+    assert Widget.list()[1].changes() == {}
+
+
+def test_a_listing_of_the_wrong_shape_names_the_field_and_is_not_retried(toy):
+    from hub_sdk.errors import ResponseDecodeError
+
+    toy.add("widgets", name="a", size="not a number")
+    c = connect(toy.url, project_token=toy.token, default=False, max_retries=3)
+    before = len(toy.log)
+    with pytest.raises(ResponseDecodeError) as err:
+        Widget.list(connection=c).to_list()
+    assert "data.0.size" in str(err.value) and not err.value.retryable
+    assert len(toy.log) == before + 1  # valid JSON of the wrong shape: no retry
+
+
+def test_pickled_listed_objects_carry_plain_data_and_no_token(toy, conn):
+    toy.add("widgets", name="a", tags=["x"])
+    w = Widget.list().first()
+    data = pickle.dumps(w)
+    assert toy.token.encode() not in data
+    back = pickle.loads(data)
+    assert back == w and back.tags == ["x"] and back.changes() == {}

@@ -246,3 +246,15 @@ def test_connect_refused_is_a_connection_error():
     with pytest.raises(APIConnectionError) as err:
         c.request("POST", "x", body={})
     assert not err.value.may_have_been_applied and time.monotonic() - t0 < 5
+
+
+@responses.activate
+def test_a_truncated_listing_page_is_retried(hub, sleeps):
+    from tests.core.conftest import Widget
+
+    page = {"data": [{"id": 1, "name": "a"}], "meta": {"status": 200,
+            "pagination": {"limit": 5, "offset": 0, "count": 1, "total": 1}}}
+    responses.get(f"{URL}/api/v1/widgets", body='{"data": [{"id": 1, "na', status=200)
+    responses.get(f"{URL}/api/v1/widgets", json=page)
+    assert [w.name for w in Widget.list(connection=hub)] == ["a"]
+    assert len(responses.calls) == 2 and len(sleeps) == 1
