@@ -46,7 +46,6 @@ class ApiResponse:
     request_id: str | None = None
     http: requests.Response | None = None
     protocol: WireProtocol | None = None
-    _pristine: Any = field(default=_UNDECODED, repr=False)
 
     def fresh_data(self) -> Any:
         """A second, independent decoding of ``data`` (no objects shared with the first)."""
@@ -55,16 +54,36 @@ class ApiResponse:
             return payload
         return self.protocol.unwrap(payload)[0]
 
-    def pristine(self) -> Any:
-        """:meth:`fresh_data`, decoded once on first use and kept (treat it as read-only)."""
-        if self._pristine is _UNDECODED:
-            self._pristine = self.fresh_data()
-        return self._pristine
+    def raw_body(self) -> RawBody:
+        """The body as a :class:`RawBody` (decoded lazily, independent of this response)."""
+        return RawBody(self.content, self.protocol)
 
     @property
     def text(self) -> str:
         """The body as text."""
         return self.content.decode("utf-8", errors="replace")
+
+
+class RawBody:
+    """A response body kept as bytes, decoded (once) only if someone asks for it.
+
+    Holds no reference to the response or the objects built from it, so pages are freed as
+    soon as iteration moves on (no reference cycles).
+    """
+
+    __slots__ = ("_decoded", "content", "protocol")
+
+    def __init__(self, content: bytes, protocol: WireProtocol | None) -> None:
+        self.content = content
+        self.protocol = protocol
+        self._decoded: Any = _UNDECODED
+
+    def data(self) -> Any:
+        """The envelope's payload as plain JSON values (treat it as read-only)."""
+        if self._decoded is _UNDECODED:
+            payload = json.loads(self.content) if self.content else None
+            self._decoded = payload if self.protocol is None else self.protocol.unwrap(payload)[0]
+        return self._decoded
 
 
 class Snapshot:
@@ -74,10 +93,10 @@ class Snapshot:
     paying a second JSON decode for every object that is never edited.
     """
 
-    __slots__ = ("index", "response")
+    __slots__ = ("body", "index")
 
-    def __init__(self, response: ApiResponse, index: int | None = None) -> None:
-        self.response = response
+    def __init__(self, body: RawBody, index: int | None = None) -> None:
+        self.body = body
         self.index = index
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Snapshot:
@@ -85,10 +104,10 @@ class Snapshot:
 
     def load(self) -> Any:
         """The object as the server sent it (plain JSON values)."""
-        data = self.response.pristine()
+        data = self.body.data()
         if self.index is None:
             return data
-        protocol = self.response.protocol
+        protocol = self.body.protocol
         items = protocol.page_items(data) if protocol is not None else data
         return items[self.index]
 

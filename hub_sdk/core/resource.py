@@ -334,7 +334,7 @@ class Resource(BaseModel):
     @classmethod
     def _from_response(cls, resp: ApiResponse, conn: Connection) -> Self:
         try:
-            return cls._from_data(resp.data, conn, Snapshot(resp))
+            return cls._from_data(resp.data, conn, Snapshot(resp.raw_body()))
         except ResponseDecodeError as exc:
             exc.method = resp.http.request.method if resp.http is not None else None
             exc.path = resp.http.request.path_url if resp.http is not None else None
@@ -484,10 +484,11 @@ class Resource(BaseModel):
         def fetch(offset: int, size: int) -> Page[Self]:
             # Validated in one pass from the bytes; the pristine copies decode only if asked.
             page, resp = protocol.fetch_page(conn, path, filters, offset, size, order_by, cls)
+            body = resp.raw_body()
             for index, obj in enumerate(page.items):
                 private = obj.__pydantic_private__
                 private["_connection"] = conn
-                private["_raw"] = Snapshot(resp, index)
+                private["_raw"] = Snapshot(body, index)
             return page
 
         return LazyList(

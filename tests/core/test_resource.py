@@ -247,3 +247,24 @@ def test_pickled_listed_objects_carry_plain_data_and_no_token(toy, conn):
     assert toy.token.encode() not in data
     back = pickle.loads(data)
     assert back == w and back.tags == ["x"] and back.changes() == {}
+
+
+def test_listed_pages_are_freed_without_the_cycle_collector(toy, conn):
+    import gc
+    import weakref
+
+    for i in range(12):
+        toy.add("widgets", name=f"w{i}")
+    gc.collect()
+    gc.disable()
+    try:
+        it = iter(Widget.list(page_size=5))
+        first = next(it)
+        ref = weakref.ref(first)
+        del first
+        for _ in it:
+            pass
+        del it
+        assert ref() is None  # no reference cycle keeps a page (and its bytes) alive
+    finally:
+        gc.enable()
