@@ -179,6 +179,8 @@ class Resource(BaseModel):
     )
 
     __resource__: ClassVar[ResourceSpec] = ResourceSpec()
+    # Request-only arguments (name -> type), validated before sending like the fields.
+    __inputs__: ClassVar[dict[str, Any]] = {}
 
     _connection: Any = PrivateAttr(default=None)
     _raw: Any = PrivateAttr(default=None)
@@ -388,9 +390,12 @@ class Resource(BaseModel):
         model = _input_models.get(cls)
         if model is None:
             cls.model_rebuild()
+            # Declared fields, plus request-only arguments declared in ``__inputs__``.
+            types = {name: info.annotation for name, info in cls.model_fields.items()}
+            types.update(cls.__inputs__)
             fields: dict[str, Any] = {
-                name: (Optional[info.annotation], None)  # noqa: UP045 - runtime type object
-                for name, info in cls.model_fields.items()
+                name: (Optional[tp], None)  # noqa: UP045 - runtime type object
+                for name, tp in types.items()
             }
             model = pydantic.create_model(
                 f"{cls.__name__}Input",
