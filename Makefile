@@ -53,4 +53,4 @@ demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
 clean:
-	rm -rf $(VENV) .fedn-venv .bench-venv .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .fedn-venv .bench-venv .bench-venv-wheel .mypy_cache .ruff_cache *.egg-info

@@ -23,6 +23,8 @@ TIMED = {
     "basemodel_over_deps": "from pydantic import BaseModel",
     "auger_over_model": "import hub_sdk.auger",
     "fedn_over_model": "import hub_sdk.fedn",
+    "auger_resource_over_deps": "from hub_sdk.auger import Experiment",
+    "fedn_resource_over_deps": "from hub_sdk.fedn import Model",
     "seed": "import auger.hub_api_client",
     "seed_fedn": "from fedn import APIClient",
 }
@@ -32,7 +34,7 @@ def main() -> None:
     """Import (untimed) what the mode builds on, then time the mode's import."""
     mode = sys.argv[1]
     code = compile(TIMED[mode], "<bench>", "exec")
-    if mode.endswith("_over_deps"):
+    if mode.endswith("_over_deps"):  # includes *_resource_over_deps
         exec(DEPS)
     elif mode.endswith("_over_model"):
         exec(DEPS + "; from pydantic import BaseModel")

@@ -20,6 +20,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from importlib import metadata
@@ -61,6 +62,8 @@ IMPORT_MODES = (
     "basemodel_over_deps",
     "auger_over_model",
     "fedn_over_model",
+    "auger_resource_over_deps",
+    "fedn_resource_over_deps",
 )
 PEER_IMPORT_MODES = ("seed", "seed_fedn")
 
@@ -96,6 +99,29 @@ def ensure_bench_venv(venv: Path = BENCH_VENV) -> Path:
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, *reqs], check=True)
     stamp.write_text(digest)
+    return python
+
+
+def ensure_wheel_venv(venv: Path = ROOT / ".bench-venv-wheel") -> Path:
+    """A virtualenv with hub-sdk installed from a freshly built wheel, as users get it.
+
+    Imports are timed there: an editable install adds its finder's lookups to every module.
+    The dependencies are pinned to the main venv's versions and installed once.
+    """
+    python = _venv_python(venv)
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    deps = [f"{d}=={metadata.version(d)}" for d in ("pydantic", "requests", "cachetools")]
+    stamp = venv / ".deps-stamp"
+    if not stamp.exists() or stamp.read_text() != " ".join(deps):
+        subprocess.run([*pip, *deps], check=True)
+        stamp.write_text(" ".join(deps))
+    with tempfile.TemporaryDirectory() as tmp:
+        build = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp, str(ROOT)]
+        subprocess.run(build, check=True, capture_output=True)
+        wheel = next(Path(tmp).glob("hub_sdk-*.whl"))
+        subprocess.run([*pip, "--force-reinstall", "--no-deps", str(wheel)], check=True)
     return python
 
 
@@ -344,7 +370,12 @@ def render(results: dict[str, Any]) -> str:
             f"{_ms(med.get('fedn_over_deps'))} over the dependencies. `import pydantic` is "
             f"lazy: `from pydantic import BaseModel` adds {_ms(med.get('basemodel_over_deps'))}"
             f", after which `hub_sdk.auger` costs {_ms(med.get('auger_over_model'))} and "
-            f"`hub_sdk.fedn` {_ms(med.get('fedn_over_model'))}. For comparison "
+            f"`hub_sdk.fedn` {_ms(med.get('fedn_over_model'))}. Resources load on first use: "
+            f"`from hub_sdk.auger import Experiment` costs "
+            f"{_ms(med.get('auger_resource_over_deps'))} over the dependencies, "
+            f"`from hub_sdk.fedn import Model` {_ms(med.get('fedn_resource_over_deps'))} "
+            "(pydantic's model machinery included). Measured in a wheel install, as users get "
+            "it. For comparison "
             f"`auger.hub_api_client` {_ms(med.get('seed'))}, `from fedn import APIClient` "
             f"{_ms(med.get('seed_fedn'))}.",
         ]
@@ -459,7 +490,7 @@ def _check_agreement(
 
 def run_imports(rounds: int, python: dict[str, Path]) -> dict[str, Any]:
     """Import times in fresh interpreters, modes interleaved round by round."""
-    modes = [(m, python["main"]) for m in IMPORT_MODES]
+    modes = [(m, python.get("wheel", python["main"])) for m in IMPORT_MODES]
     modes += [(m, python["peer"]) for m in PEER_IMPORT_MODES]
     for mode, py in modes:  # compile the .pyc files first
         time_import(py, mode)
@@ -542,6 +573,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     scale = 0.1 if args.quick else 1.0
 
     python = {"main": Path(sys.executable), "peer": ensure_bench_venv()}
+    if do_imports:
+        python["wheel"] = ensure_wheel_venv()
     sys.path.insert(0, str(ROOT))
     from hub_sdk.core.pagination import DEFAULT_PAGE_SIZE
 

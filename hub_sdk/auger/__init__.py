@@ -8,11 +8,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .base import AugerResource
 from .connection import AugerConnection, connect, login
 from .protocol import AugerProtocol
 
-if TYPE_CHECKING:  # what the lazy imports below provide, for type checkers
+if TYPE_CHECKING:
+    from .base import AugerResource  # what the lazy imports below provide, for type checkers
     from .clusters import Cluster, ClusterStatus, ClusterTask, InstanceType
     from .datasets import DatasetManifest
     from .endpoints import (
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # what the lazy imports below provide, for type checkers
 
 # Resource name -> module (relative to this package) that declares it.
 _LAZY: dict[str, str] = {
+    "AugerResource": "base",
     "Organization": "organizations",
     "Project": "projects",
     "PodLog": "projects",
@@ -144,6 +145,8 @@ def resource_for(object_type: str) -> type[AugerResource]:
     if name in _LAZY:
         __getattr__(name)
     cls = resource_class("auger", object_type)
+    from .base import AugerResource
+
     assert issubclass(cls, AugerResource)
     return cls
 

@@ -8,9 +8,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import pydantic
 import requests
-from pydantic import BaseModel
 from typing_extensions import TypedDict
 
 from ..core.protocol import ApiResponse, Page, WireProtocol
@@ -18,6 +16,8 @@ from ..core.secret import redact
 from ..errors import APIStatusError, ValidationError
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ..core.connection import Connection
 
 TOKEN_KEYS = ("project_api_token", "cluster_api_token", "token", "system_token")
@@ -110,6 +110,8 @@ class AugerProtocol(WireProtocol):
         return Page(items, total if isinstance(total, int) else None), resp
 
     def page_model(self, item: type[BaseModel]) -> type[BaseModel]:
+        import pydantic  # on first use: keeps ``import hub_sdk`` light
+
         return pydantic.create_model(
             f"{item.__name__}AugerPage",
             data=(list[item], ...),  # type: ignore[valid-type]

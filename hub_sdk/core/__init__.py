@@ -1,6 +1,13 @@
-"""The API-independent core: connection, retries, errors, pagination, resources, relations."""
+"""The API-independent core: connection, retries, errors, pagination, resources, relations.
+
+The resource layer (pydantic models) is imported on first use, so importing the core, or an
+API package to connect, stays cheap.
+"""
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .auth import Auth, BodyTokenAuth, HeaderTokenAuth
 from .connection import DEFAULT_TIMEOUT, Connection, InsecureConnectionWarning, ResourceCache
@@ -9,11 +16,23 @@ from .log import configure_from_env
 from .pagination import DEFAULT_PAGE_SIZE, LazyList, PageFetcher
 from .protocol import ApiResponse, Page, WireProtocol
 from .relations import ChildManager, Children, Parent
-from .resource import Action, Resource, ResourceSpec, resource_class
 from .retry import Decision, Outcome, RetryPolicy, backoff_delay, decide, parse_retry_after
 from .secret import Secret, redact
 
+if TYPE_CHECKING:
+    from .resource import Action, Resource, ResourceSpec, resource_class
+
 configure_from_env()
+
+_LAZY = {"Action", "Resource", "ResourceSpec", "resource_class"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.resource"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hub_sdk.core' has no attribute {name!r}")
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",

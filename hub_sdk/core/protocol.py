@@ -10,14 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import pydantic
 import requests
-from pydantic import BaseModel
 
 from ..errors import APIStatusError, ResponseDecodeError, status_error_class
 from .secret import redact, redact_mapping
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from .connection import Connection
 
 T = TypeVar("T")
@@ -265,6 +265,8 @@ class WireProtocol:
         """Parse and validate a listing body into ``item`` models in one pass from the bytes."""
         content = resp.content
         rid = self.request_id(resp.headers)
+        import pydantic  # on first use: keeps ``import hub_sdk`` light
+
         try:
             page = _page_model(self, item).model_validate_json(content)
         except pydantic.ValidationError as exc:

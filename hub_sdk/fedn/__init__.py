@@ -8,11 +8,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .base import FednResource
 from .connection import FednConnection, connect
 from .protocol import FednProtocol
 
 if TYPE_CHECKING:
+    from .base import FednResource
     from .errors import NoActivePackageError, SessionStartError, SessionTimeoutError
     from .models import Model
     from .network import Client, Combiner, client_config, controller_status, health
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 # Resource name -> module (relative to this package) that declares it.
 _LAZY: dict[str, str] = {
+    "FednResource": "base",
     "Model": "models",
     "Package": "packages",
     "Session": "sessions",

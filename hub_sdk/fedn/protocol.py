@@ -7,12 +7,11 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import pydantic
-from pydantic import BaseModel
-
 from ..core.protocol import ApiResponse, Page, WireProtocol
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ..core.connection import Connection
 
 
@@ -69,6 +68,8 @@ class FednProtocol(WireProtocol):
         return Page(items, total if isinstance(total, int) else None), resp
 
     def page_model(self, item: type[BaseModel]) -> type[BaseModel]:
+        import pydantic  # on first use: keeps ``import hub_sdk`` light
+
         return pydantic.create_model(
             f"{item.__name__}FednPage",
             result=(list[item], ...),  # type: ignore[valid-type]
