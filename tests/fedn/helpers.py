@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import tarfile
 import time
@@ -18,14 +19,14 @@ SEED_ARRAYS = [[1.0, 2.0, 3.0], [4.0]]
 
 
 def package_bytes() -> bytes:
-    """A tiny compute package (.tgz)."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+    """A tiny compute package (.tgz), byte-identical on every call (fixed gzip mtime)."""
+    tar_buf = io.BytesIO()
+    with tarfile.open(fileobj=tar_buf, mode="w") as tar:
         data = b"print('hello from a compute package')\n"
         info = tarfile.TarInfo("client/entrypoint.py")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    return gzip.compress(tar_buf.getvalue(), mtime=0)
 
 
 def upload_package(s: requests.Session, api: str, name: str = "pkg",
