@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.connection import Timeout
+from ..core.pagination import LazyList
+from ..core.protocol import Page
 from ..errors import APIStatusError, HubError
 from ..fedn.connection import FednConnection, connect
 
@@ -123,24 +125,22 @@ class APIClient:
         listing is never cut short by a server-side page cap.
         """
         query = {k: v for k, v in (params or {}).items() if v is not None}
-        items: list[Any] = []
-        count: Any = None
-        offset = skip
-        while n_max is None or len(items) < n_max:
-            size = PAGE_SIZE if n_max is None else min(PAGE_SIZE, n_max - len(items))
-            headers = {"X-Limit": str(size), "X-Skip": str(offset)}
-            if sort is not None:
-                headers["X-Sort-Key"], headers["X-Sort-Order"] = sort
-            page = self._call("GET", path, params=query, headers=headers)
-            if not isinstance(page, dict) or not isinstance(page.get("result"), list):
-                return page  # an error dict
-            count = page.get("count", count)
-            batch = page["result"]
-            items.extend(batch)
-            offset += len(batch)
-            total = count if isinstance(count, int) else None
-            if not batch or len(batch) < size or (total is not None and offset >= total):
-                break
+        order_by = None if sort is None else ("-" if sort[1] == "desc" else "") + sort[0]
+        count: int | None = None
+
+        def fetch(offset: int, limit: int) -> Page[Any]:
+            nonlocal count
+            page, _ = self.conn.protocol.fetch_page(
+                self.conn, path, query, skip + offset, limit, order_by
+            )
+            count = page.total
+            left = None if page.total is None else max(0, page.total - skip)
+            return Page(page.items, left)
+
+        try:
+            items = LazyList(fetch, page_size=PAGE_SIZE, limit=n_max).to_list()
+        except APIStatusError as exc:
+            return _error_dict(exc)
         return {"count": count if count is not None else len(items), "result": items}
 
     def _get(self, path: str) -> Json:

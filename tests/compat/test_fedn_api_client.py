@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -257,3 +258,20 @@ def test_start_session_sends_rounds_and_retries_reads() -> None:
     )
     assert b'"helper_type":"numpyhelper"' in created.body
     assert "secret-token" not in repr(api)
+
+
+def test_listing_keeps_paging_when_the_server_caps_page_size() -> None:
+    models = [{"model_id": f"m{i}", "model": f"m{i}"} for i in range(5)]
+
+    def capped(request):  # at most 2 per page, whatever X-Limit asks
+        skip = int(request.headers.get("X-Skip", 0))
+        return 200, {}, json.dumps({"count": len(models), "result": models[skip : skip + 2]})
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, "http://fedn.test/api/v1/models/", callback=capped)
+        client = APIClient(host="fedn.test")
+        result = client.get_models()
+        assert result["count"] == 5
+        assert [m["model_id"] for m in result["result"]] == [m["model_id"] for m in models]
+        page = client.get_models(n_max=3, skip=1)["result"]
+        assert [m["model_id"] for m in page] == ["m1", "m2", "m3"]
