@@ -103,7 +103,7 @@ class Endpoint(
         body["with_predictions"] = bool(with_predictions)
         conn = type(self)._conn(self.connection)
         resp = conn.request("DELETE", f"{self._item_path(self.id)}/actuals", body=body)
-        return ClusterTask._many(resp.data, conn, resp.fresh_data())
+        return ClusterTask._many(resp, conn)
 
     def validate_roi(self, expressions: Sequence[str]) -> ClusterTask:
         """Check ROI expressions; returns the cluster task whose ``result`` holds the verdicts."""

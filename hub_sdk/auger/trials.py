@@ -110,4 +110,4 @@ class Trial(
         for item in resp.data if isinstance(resp.data, list) else ():
             if isinstance(item, Mapping) and "id" in item:
                 conn.cache.invalidate((cls.__resource__.api, cls.__name__, str(item["id"])))
-        return cls._many(resp.data, conn, resp.fresh_data())
+        return cls._many(resp, conn)

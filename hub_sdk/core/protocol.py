@@ -47,13 +47,6 @@ class ApiResponse:
     http: requests.Response | None = None
     protocol: WireProtocol | None = None
 
-    def fresh_data(self) -> Any:
-        """A second, independent decoding of ``data`` (no objects shared with the first)."""
-        payload = json.loads(self.content) if self.content else None  # as decode() reads it
-        if self.protocol is None:
-            return payload
-        return self.protocol.unwrap(payload)[0]
-
     def raw_body(self) -> RawBody:
         """The body as a :class:`RawBody` (decoded lazily, independent of this response)."""
         return RawBody(self.content, self.protocol)

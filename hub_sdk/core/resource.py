@@ -32,7 +32,7 @@ from typing_extensions import Self
 from ..errors import ResponseDecodeError, UnsupportedActionError, ValidationError
 from . import context
 from .pagination import DEFAULT_PAGE_SIZE, LazyList
-from .protocol import ApiResponse, Page, Snapshot
+from .protocol import ApiResponse, Page, Snapshot, snippet
 from .relations import Children, Parent
 
 if TYPE_CHECKING:
@@ -344,12 +344,18 @@ class Resource(BaseModel):
             raise
 
     @classmethod
-    def _many(
-        cls, items: builtins.list[Any], conn: Connection, raws: Any = None
-    ) -> builtins.list[Self]:
-        if not isinstance(raws, builtins.list) or len(raws) != len(items):
-            raws = items
-        return [cls._from_data(d, conn, r) for d, r in zip(items, raws)]
+    def _many(cls, resp: ApiResponse, conn: Connection) -> builtins.list[Self]:
+        """Objects from a response whose payload is a list (pristine copies decoded lazily)."""
+        items = resp.data
+        if not isinstance(items, builtins.list):
+            raise ResponseDecodeError(
+                f"expected a list of {cls.__name__} objects, got {type(items).__name__}",
+                snippet=snippet(resp.content),
+                status=resp.status,
+                request_id=resp.request_id,
+            )
+        body = resp.raw_body()
+        return [cls._from_data(d, conn, Snapshot(body, i)) for i, d in enumerate(items)]
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -640,7 +646,7 @@ class Resource(BaseModel):
         conn.cache.invalidate((self.__resource__.api, cls.__name__, str(self.pk)))
         if isinstance(resp.data, Mapping) and resp.data.get(self.__resource__.id_field) == self.pk:
             try:
-                self._absorb(cls._from_data(resp.data, conn, resp.fresh_data()))
+                self._absorb(cls._from_response(resp, conn))
             except ResponseDecodeError:
                 pass
 
@@ -663,7 +669,7 @@ class Resource(BaseModel):
             return resp.data
         target = resource_class(self.__resource__.api, action.returns)
         if isinstance(resp.data, list):
-            return target._many(resp.data, conn, resp.fresh_data())
+            return target._many(resp, conn)
         return target._from_response(resp, conn)
 
     @classmethod

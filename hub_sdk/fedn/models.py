@@ -154,7 +154,7 @@ class Model(
             params={"include_self": "true"},
             headers={"X-Limit": str(want + 1)},
         )
-        chain = type(self)._many(list(resp.data), conn)
+        chain = type(self)._many(resp, conn)
         if chain and chain[0].pk == self.pk:
             chain = chain[1:]
         if include_self:
@@ -166,7 +166,7 @@ class Model(
         conn = self._conn(self._connection)
         want = limit if limit is not None else max(type(self).count(connection=conn), 1)
         resp = conn.request("GET", f"models/{self.pk}/descendants", headers={"X-Limit": str(want)})
-        return type(self)._many(list(resp.data), conn)
+        return type(self)._many(resp, conn)
 
     def trail(self) -> builtins.list[Model]:
         """The lineage from the oldest ancestor (the seed) down to this model."""
