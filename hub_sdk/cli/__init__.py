@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 from ..core.secret import redact
 from ..errors import APIConnectionError, AuthenticationError, HubError, ValidationError
-from . import serve
-from .resources import UsageError, add_api_parser, add_output_options
+from . import fedn, serve
+from .resources import UsageError, VerbTable, add_api_parser, add_output_options
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "describe_error", "main"]
 
@@ -38,7 +38,8 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 COMMANDS: dict[str, tuple[str, AddArguments, Run]] = {
     "serve": ("run LocalHub (Auger Hub + FEDn APIs) on loopback", serve.add_arguments, serve.run),
 }
-APIS = ("auger", "fedn")
+#: The APIs with resource commands, and their verbs beyond list/get/create/update/delete.
+APIS: dict[str, VerbTable] = {"auger": {}, "fedn": fedn.VERBS}
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -60,8 +61,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         add_arguments(p)
         p.set_defaults(run=run)
-    for api in APIS:
-        add_api_parser(sub, api, populate=argv is None or api in argv)
+    for api, verbs in APIS.items():
+        add_api_parser(sub, api, verbs=verbs, populate=argv is None or api in argv)
     return parser
 
 

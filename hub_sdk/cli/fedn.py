@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import output
-from .resources import EXTRA_VERBS, Context, UsageError, VerbSpec, parse_value
+from .resources import Context, UsageError, VerbSpec, VerbTable, parse_value
 
 if TYPE_CHECKING:
     from ..fedn.sessions import Round, Session
 
-__all__: list[str] = []
+__all__ = ["VERBS"]
 
 
 # -- sessions --------------------------------------------------------------------------------
@@ -216,32 +216,35 @@ def _run_package_active(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-EXTRA_VERBS[("fedn", "sessions")] = [
-    VerbSpec(
-        "start", "create a session and start it (--wait: until it ends)", _add_start, _run_start
+#: The FEDn resource commands' verbs beyond list/get/create (given to ``add_api_parser``).
+VERBS: VerbTable = {
+    "sessions": (
+        VerbSpec(
+            "start", "create a session and start it (--wait: until it ends)", _add_start, _run_start
+        ),
+        VerbSpec(
+            "wait",
+            "wait for a session to end, showing its rounds",
+            _add_session_wait,
+            _run_session_wait,
+        ),
     ),
-    VerbSpec(
-        "wait",
-        "wait for a session to end, showing its rounds",
-        _add_session_wait,
-        _run_session_wait,
+    "models": (
+        VerbSpec("download", "download a model file", _add_download, _run_download),
+        VerbSpec(
+            "upload",
+            "upload a seed model (a package must be active)",
+            _add_model_upload,
+            _run_model_upload,
+        ),
     ),
-]
-EXTRA_VERBS[("fedn", "models")] = [
-    VerbSpec("download", "download a model file", _add_download, _run_download),
-    VerbSpec(
-        "upload",
-        "upload a seed model (a package must be active)",
-        _add_model_upload,
-        _run_model_upload,
+    "packages": (
+        VerbSpec(
+            "upload",
+            "upload a compute package (it becomes active)",
+            _add_package_upload,
+            _run_package_upload,
+        ),
+        VerbSpec("active", "show the active package", _no_arguments, _run_package_active),
     ),
-]
-EXTRA_VERBS[("fedn", "packages")] = [
-    VerbSpec(
-        "upload",
-        "upload a compute package (it becomes active)",
-        _add_package_upload,
-        _run_package_upload,
-    ),
-    VerbSpec("active", "show the active package", _no_arguments, _run_package_active),
-]
+}

@@ -4,14 +4,13 @@ Every resource class registered for an API with a collection path becomes a comm
 after the path (``experiment_sessions``; ``endpoints/{endpoint_id}/predictions`` becomes
 ``endpoint_predictions`` with an ``--endpoint-id`` option), offering the verbs it declares:
 ``list [key=value ...]``, ``get ID``, ``create key=value ...``, ``update ID key=value ...`` and
-``delete ID``. API-specific verbs (uploads, downloads, sessions) are added from
-:data:`EXTRA_VERBS`.
+``delete ID``. API-specific verbs (uploads, downloads, sessions) come from the verb table
+given to :func:`add_api_parser` (``hub_sdk.cli.fedn.VERBS``).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import re
 import sys
@@ -21,16 +20,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from ..core.resource import Resource, _registry
+from ..core.resource import Resource, resources
 from . import output
 
 __all__ = [
     "API_HELP",
-    "EXTRA_VERBS",
     "Context",
     "ResourceCommand",
     "UsageError",
     "VerbSpec",
+    "VerbTable",
     "add_api_parser",
     "command_name",
     "discover",
@@ -149,8 +148,8 @@ class VerbSpec:
     run: Run
 
 
-#: (api, resource command name) -> extra verbs; filled by :mod:`hub_sdk.cli.fedn`.
-EXTRA_VERBS: dict[tuple[str, str], list[VerbSpec]] = {}
+#: Resource command name -> its verbs beyond list/get/create/update/delete.
+VerbTable = Mapping[str, Sequence[VerbSpec]]
 
 
 # -- connecting ------------------------------------------------------------------------------
@@ -284,25 +283,12 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _load(api: str) -> None:
-    """Import every resource module the API package lists, so all classes are registered."""
-    pkg = importlib.import_module(f"hub_sdk.{api}")
-    lazy: Mapping[str, str] = getattr(pkg, "_LAZY", {})
-    for module in sorted(set(lazy.values())):
-        importlib.import_module(f"hub_sdk.{api}.{module}")
-
-
 def discover(api: str) -> dict[str, ResourceCommand]:
     """The resource commands of ``api``, by name (sorted)."""
-    _load(api)
     found: dict[str, ResourceCommand] = {}
-    seen: set[type[Resource]] = set()
-    for class_name, cls in sorted(_registry.get(api, {}).items()):
+    for class_name, cls in resources(api).items():
         spec = cls.__resource__
-        if cls in seen or class_name != cls.__name__ or (api, class_name) in HIDDEN:
-            continue
-        seen.add(cls)
-        if not spec.path or not spec.actions:
+        if (api, class_name) in HIDDEN or not spec.path or not spec.actions:
             continue
         name = command_name(spec.path)
         if name in found:
@@ -453,36 +439,38 @@ def _leaf(
     return p
 
 
-def add_api_parser(sub: Any, api: str, *, populate: bool = True) -> argparse.ArgumentParser:
-    """Add ``hub-sdk <api>`` with one sub-command per resource (only if ``populate``)."""
+def add_api_parser(
+    sub: Any, api: str, *, verbs: VerbTable | None = None, populate: bool = True
+) -> argparse.ArgumentParser:
+    """Add ``hub-sdk <api>`` with one sub-command per resource (only if ``populate``).
+
+    ``verbs`` adds API-specific verbs to resource commands, by command name.
+    """
     p: argparse.ArgumentParser = sub.add_parser(api, help=API_HELP[api], description=API_HELP[api])
     add_output_options(p)
     add_connection_options(p, api)
     if not populate:
         p.set_defaults(run=_populate_first)
         return p
-    if api == "fedn":
-        from . import fedn as _fedn  # noqa: F401 - registers the FEDn verbs
-
-    resources = p.add_subparsers(dest="resource", metavar="RESOURCE")
-    resources.required = True
+    commands = p.add_subparsers(dest="resource", metavar="RESOURCE")
+    commands.required = True
     for name, command in discover(api).items():
         spec = command.cls.__resource__
         summary = (command.cls.__doc__ or "").strip().splitlines()
-        rp = resources.add_parser(
+        rp = commands.add_parser(
             name,
             help=summary[0].replace("``", "") if summary else command.cls.__name__,
             description=f"{command.cls.__name__}: {spec.path}",
         )
-        verbs = rp.add_subparsers(dest="verb", metavar="VERB")
-        verbs.required = True
+        leaves = rp.add_subparsers(dest="verb", metavar="VERB")
+        leaves.required = True
         for verb, (help_text, add_arguments, run) in VERBS.items():
             if verb in spec.actions:
-                leaf = _leaf(verbs, verb, help_text, api, command)
+                leaf = _leaf(leaves, verb, help_text, api, command)
                 add_arguments(leaf)
                 leaf.set_defaults(run=_runner(command, run))
-        for extra in EXTRA_VERBS.get((api, name), ()):
-            leaf = _leaf(verbs, extra.name, extra.help, api, command)
+        for extra in (verbs or {}).get(name, ()):
+            leaf = _leaf(leaves, extra.name, extra.help, api, command)
             extra.add_arguments(leaf)
             leaf.set_defaults(run=_runner(command, extra.run))
     return p

@@ -20,11 +20,11 @@ from .retry import Decision, Outcome, RetryPolicy, backoff_delay, decide, parse_
 from .secret import Secret, redact
 
 if TYPE_CHECKING:
-    from .resource import Action, Resource, ResourceSpec, resource_class
+    from .resource import Action, Resource, ResourceSpec, resource_class, resources
 
 configure_from_env()
 
-_LAZY = {"Action", "Resource", "ResourceSpec", "resource_class"}
+_LAZY = {"Action", "Resource", "ResourceSpec", "resource_class", "resources"}
 
 
 def __getattr__(name: str) -> Any:
@@ -65,5 +65,6 @@ __all__ = [
     "parse_retry_after",
     "redact",
     "resource_class",
+    "resources",
     "set_default",
 ]

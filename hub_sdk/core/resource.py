@@ -85,6 +85,17 @@ def resource_class(api: str, name: str) -> type[Resource]:
     return cls
 
 
+def resources(api: str) -> dict[str, type[Resource]]:
+    """Every resource class of ``api`` by class name, sorted (its modules are imported first)."""
+    import importlib
+
+    pkg = importlib.import_module(f"hub_sdk.{api}")
+    for name in getattr(pkg, "__all__", ()):
+        getattr(pkg, name)  # a lazy export imports the module that declares it
+    classes = _registry.get(api, {})
+    return {name: cls for name, cls in sorted(classes.items()) if name == cls.__name__}
+
+
 _IMMUTABLE = (type(None), bool, int, float, str, bytes, frozenset, tuple)
 _private_defaults: dict[type[Any], dict[str, Any]] = {}
 
