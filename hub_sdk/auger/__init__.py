@@ -5,9 +5,9 @@ Resource modules are imported on first use, so ``import hub_sdk.auger`` stays ch
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..core.exports import LazyExports
 from .connection import AugerConnection, connect, login
 from .protocol import AugerProtocol
 
@@ -36,53 +36,30 @@ if TYPE_CHECKING:
     from .search import SimilarTrialsRequest, TrialSearch, WarmStartRequest
     from .trials import Hyperparameter, Trial
 
-# Resource name -> module (relative to this package) that declares it.
-_LAZY: dict[str, str] = {
-    "AugerResource": "base",
-    "Organization": "organizations",
-    "Project": "projects",
-    "PodLog": "projects",
-    "ProjectFile": "files",
-    "ProjectFileUrl": "files",
-    "DatasetManifest": "datasets",
-    "Experiment": "experiments",
-    "ExperimentSession": "experiments",
-    "ProjectRun": "experiments",
-    "Hyperparameter": "trials",
-    "Trial": "trials",
-    "Pipeline": "pipelines",
-    "PipelineFile": "pipelines",
-    "Prediction": "predictions",
-    "PredictionGroup": "predictions",
-    "Actual": "predictions",
-    "Endpoint": "endpoints",
-    "EndpointPipeline": "endpoints",
-    "EndpointPrediction": "endpoints",
-    "EndpointActual": "endpoints",
-    "EndpointRoiValidation": "endpoints",
-    "ReviewAlert": "reviews",
-    "ReviewAlertItem": "reviews",
-    "Cluster": "clusters",
-    "ClusterStatus": "clusters",
-    "ClusterTask": "clusters",
-    "InstanceType": "clusters",
-    "WarmStartRequest": "search",
-    "SimilarTrialsRequest": "search",
-    "TrialSearch": "search",
-    "Token": "misc",
-    "status": "misc",
-    "STATUS_OBJECTS": "misc",
-    "Component": "models",
-    "User": "models",
-    "State": "models",
-    "StateMachine": "models",
-    "Embedded": "relations",
-    "NextTrials": "optimizers",
-    "TrialProposal": "optimizers",
-    "next_trials": "optimizers",
-    "next_trials_v2": "optimizers",
-    "fte": "optimizers",
-}
+# The names of the TYPE_CHECKING block above, by module (tests/meta/test_exports.py checks).
+_exports = LazyExports(
+    __name__,
+    globals(),
+    base="AugerResource",
+    clusters="Cluster ClusterStatus ClusterTask InstanceType",
+    datasets="DatasetManifest",
+    endpoints="Endpoint EndpointActual EndpointPipeline EndpointPrediction EndpointRoiValidation",
+    experiments="Experiment ExperimentSession ProjectRun",
+    files="ProjectFile ProjectFileUrl",
+    misc="STATUS_OBJECTS Token status",
+    models="Component State StateMachine User",
+    optimizers="NextTrials TrialProposal fte next_trials next_trials_v2",
+    organizations="Organization",
+    pipelines="Pipeline PipelineFile",
+    predictions="Actual Prediction PredictionGroup",
+    projects="PodLog Project",
+    relations="Embedded",
+    reviews="ReviewAlert ReviewAlertItem",
+    search="SimilarTrialsRequest TrialSearch WarmStartRequest",
+    trials="Hyperparameter Trial",
+)
+if not TYPE_CHECKING:  # type checkers see the real names above, not an Any fallback
+    __getattr__, __dir__ = _exports.load, _exports.names
 
 __all__ = [
     "AugerConnection",
@@ -142,23 +119,10 @@ def resource_for(object_type: str) -> type[AugerResource]:
     from ..core.resource import resource_class
 
     name = "".join(part.capitalize() for part in object_type.split("_"))
-    if name in _LAZY:
-        __getattr__(name)
+    if name in _exports.lazy:
+        _exports.load(name)
     cls = resource_class("auger", object_type)
     from .base import AugerResource
 
     assert issubclass(cls, AugerResource)
     return cls
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hub_sdk.auger' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))

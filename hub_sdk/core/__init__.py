@@ -6,12 +6,12 @@ API package to connect, stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .auth import Auth, BodyTokenAuth, HeaderTokenAuth
 from .connection import DEFAULT_TIMEOUT, Connection, InsecureConnectionWarning, ResourceCache
 from .context import clear_default, get_default, set_default
+from .exports import LazyExports
 from .log import configure_from_env
 from .pagination import DEFAULT_PAGE_SIZE, LazyList, PageFetcher
 from .protocol import ApiResponse, Page, WireProtocol
@@ -24,15 +24,11 @@ if TYPE_CHECKING:
 
 configure_from_env()
 
-_LAZY = {"Action", "Resource", "ResourceSpec", "resource_class", "resources"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.resource"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'hub_sdk.core' has no attribute {name!r}")
+_exports = LazyExports(
+    __name__, globals(), resource="Action Resource ResourceSpec resource_class resources"
+)
+if not TYPE_CHECKING:  # type checkers see the real names above, not an Any fallback
+    __getattr__, __dir__ = _exports.load, _exports.names
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",

@@ -5,9 +5,9 @@ Resource modules are imported on first use, so ``import hub_sdk.fedn`` stays che
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..core.exports import LazyExports
 from .connection import FednConnection, connect
 from .protocol import FednProtocol
 
@@ -31,38 +31,22 @@ if TYPE_CHECKING:
         parse_timestamp,
     )
 
-# Resource name -> module (relative to this package) that declares it.
-_LAZY: dict[str, str] = {
-    "FednResource": "base",
-    "Model": "models",
-    "Package": "packages",
-    "Session": "sessions",
-    "Round": "sessions",
-    "Client": "network",
-    "Combiner": "network",
-    "controller_status": "network",
-    "client_config": "network",
-    "health": "network",
-    "Status": "results",
-    "Validation": "results",
-    "Prediction": "results",
-    "Metric": "results",
-    "Run": "results",
-    "Attribute": "results",
-    "Telemetry": "results",
-    "Sender": "types",
-    "SessionConfig": "types",
-    "RoundConfig": "types",
-    "RoundData": "types",
-    "CombinerReport": "types",
-    "ControllerStatus": "types",
-    "ClientConfig": "types",
-    "Timestamp": "types",
-    "parse_timestamp": "types",
-    "NoActivePackageError": "errors",
-    "SessionStartError": "errors",
-    "SessionTimeoutError": "errors",
-}
+# The names of the TYPE_CHECKING block above, by module (tests/meta/test_exports.py checks).
+_exports = LazyExports(
+    __name__,
+    globals(),
+    base="FednResource",
+    errors="NoActivePackageError SessionStartError SessionTimeoutError",
+    models="Model",
+    network="Client Combiner client_config controller_status health",
+    packages="Package",
+    results="Attribute Metric Prediction Run Status Telemetry Validation",
+    sessions="Round Session",
+    types="ClientConfig CombinerReport ControllerStatus RoundConfig RoundData Sender"
+    " SessionConfig Timestamp parse_timestamp",
+)
+if not TYPE_CHECKING:  # type checkers see the real names above, not an Any fallback
+    __getattr__, __dir__ = _exports.load, _exports.names
 
 __all__ = [
     "Attribute",
@@ -98,16 +82,3 @@ __all__ = [
     "health",
     "parse_timestamp",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hub_sdk.fedn' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
