@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -13,6 +11,7 @@ from typing_extensions import TypedDict
 
 from ..core.protocol import ApiResponse, Page, WireProtocol
 from ..core.secret import redact
+from ..core.text import html_text
 from ..errors import APIStatusError, ValidationError
 
 if TYPE_CHECKING:
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
     from ..core.connection import Connection
 
 TOKEN_KEYS = ("project_api_token", "cluster_api_token", "token", "system_token")
-_HTML_NOISE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
 
 
 class AugerProtocol(WireProtocol):
@@ -76,8 +74,7 @@ class AugerProtocol(WireProtocol):
         content = resp.content
         if exc.body is None and content.lstrip()[:1] == b"<":
             # An HTML page (Rails' exception page, Heroku's "Application Error"): keep its text.
-            text = _HTML_NOISE.sub(" ", content[:20000].decode("utf-8", errors="replace"))
-            text = " ".join(html.unescape(text).split())[:300]
+            text = html_text(content[:20000].decode("utf-8", errors="replace"))[:300]
             if text:
                 exc.message = redact(f"HTTP {resp.status_code} {resp.reason or 'error'}: {text}")
         return exc

@@ -14,13 +14,13 @@ situations. Underneath: one pooled connection, timeouts, and retries that are sa
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from ..auger.connection import AugerConnection, _auth
 from ..core.retry import RetryPolicy
+from ..core.text import html_text
 from ..errors import (
     APIConnectionError,
     APIStatusError,
@@ -29,15 +29,6 @@ from ..errors import (
 )
 
 __all__ = ["HubApiClient"]
-
-_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
-_SPACES = re.compile(r"\s+")
-
-
-def _plain_text(text: str) -> str:
-    """The readable text of an HTML (or JSON) error body, on one line."""
-    return _SPACES.sub(" ", _TAGS.sub(" ", text)).strip()
-
 
 class HubApiClient:
     """Drop-in replacement for ``auger.hub_api_client.HubApiClient`` (0.7.4)."""
@@ -218,8 +209,8 @@ class HubApiClient:
                         for e in errors
                     )
                     return self.InvalidParamsError(text, dict(meta))
-                return self.FatalApiError(_plain_text(exc.message))
-            shown = json.dumps(body) if body is not None else _plain_text(exc.message)
+                return self.FatalApiError(html_text(exc.message))
+            shown = json.dumps(body) if body is not None else html_text(exc.message)
             text = f"status: {exc.status}, body: {shown}"
             if exc.status in (401, 403, 404, 500):
                 return self.FatalApiError(text, dict(meta))
