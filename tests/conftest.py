@@ -7,14 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from hub_sdk.auger.connection import SETTINGS as AUGER_SETTINGS
+from hub_sdk.fedn.connection import SETTINGS as FEDN_SETTINGS
+
 REPO = Path(__file__).resolve().parents[1]
 
 # Hermetic tests: no developer profile file, no connection settings from the environment.
 os.environ["HUB_SDK_CONFIG"] = str(REPO / ".no-such-hub-sdk-config.toml")
-for _var in ("HUB_URL", "HUB_PROJECT_TOKEN", "HUB_TOKEN", "HUB_CLUSTER_TOKEN", "HUB_SYSTEM_TOKEN",
-             "HUB_OPTIMIZERS_URL", "HUB_SDK_PROFILE", "FEDN_URL", "FEDN_HOST", "FEDN_AUTH_TOKEN",
-             "FEDN_AUTH_SCHEME"):
-    os.environ.pop(_var, None)
+for _setting in (*AUGER_SETTINGS, *FEDN_SETTINGS):
+    for _var in _setting.env:
+        os.environ.pop(_var, None)
+os.environ.pop("HUB_SDK_PROFILE", None)
 SHARED = Path(os.environ.get("HUB_SDK_SHARED", REPO.parent / "shared"))
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import Unpack
+
 from ..core import config, context
 from ..core.auth import Auth, BodyTokenAuth
-from ..core.connection import DEFAULT_TIMEOUT, Connection, Timeout
+from ..core.config import ConnectionOptions, Setting
+from ..core.connection import Connection
 from ..core.secret import Secret
 from ..errors import ValidationError
 from .protocol import AugerProtocol
@@ -38,15 +41,16 @@ def _auth(
     return Auth()
 
 
-# Where connect() looks for each setting it was not given (before the profile file).
-ENV = {
-    "url": "HUB_URL",
-    "project_token": "HUB_PROJECT_TOKEN",
-    "cluster_token": "HUB_CLUSTER_TOKEN",
-    "token": "HUB_TOKEN",
-    "system_token": "HUB_SYSTEM_TOKEN",
-    "optimizers_url": "HUB_OPTIMIZERS_URL",
-}
+#: connect()'s settings: each read from the environment when not given, then from the profile.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("url", ("HUB_URL",), "Auger Hub URL"),
+    Setting("project_token", ("HUB_PROJECT_TOKEN",), "project API token", secret=True),
+    Setting("cluster_token", ("HUB_CLUSTER_TOKEN",), "cluster API token", secret=True),
+    Setting("token", ("HUB_TOKEN",), "user token", secret=True),
+    Setting("system_token", ("HUB_SYSTEM_TOKEN",), "system token", secret=True),
+    Setting("optimizers_url", ("HUB_OPTIMIZERS_URL",), "optimizers service URL", cli=False),
+)
+ENV = config.env_map(SETTINGS)
 
 
 def connect(
@@ -57,13 +61,9 @@ def connect(
     token: str | Secret | None = None,
     system_token: str | Secret | None = None,
     optimizers_url: str | None = None,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-    max_retries: int = 3,
-    verify: bool | str = True,
-    cache_size: int = 1024,
-    cache_ttl: float = 300.0,
     default: bool = True,
     profile: str | None = None,
+    **options: Unpack[ConnectionOptions],
 ) -> AugerConnection:
     """Connect to an Auger Hub and (unless ``default=False``) make it the default connection.
 
@@ -72,8 +72,11 @@ def connect(
     first in that order is used, as the recorded client does. Anything not given is read
     from the environment (``HUB_URL``, ``HUB_PROJECT_TOKEN``, ``HUB_CLUSTER_TOKEN``,
     ``HUB_TOKEN``, ``HUB_SYSTEM_TOKEN``, ``HUB_OPTIMIZERS_URL``), then from the profile file
-    (``profile=`` or ``$HUB_SDK_PROFILE``; see :mod:`hub_sdk.core.config`).
+    (``profile=`` or ``$HUB_SDK_PROFILE``; see :mod:`hub_sdk.core.config`). ``options``:
+    ``timeout``, ``max_retries``, ``verify``, ``cache_size``, ``cache_ttl``
+    (:class:`~hub_sdk.core.config.ConnectionOptions`).
     """
+    config.check_options("connect", options, ConnectionOptions)
     given = {
         "url": url,
         "project_token": project_token,
@@ -84,13 +87,13 @@ def connect(
     }
     if project_token or cluster_token or token or system_token:
         # An explicit token wins: don't mix in another kind from the environment.
-        env = {k: v for k, v in ENV.items() if k in ("url", "optimizers_url")}
+        env = config.env_map(setting for setting in SETTINGS if not setting.secret)
     else:
         env = ENV
     s = config.resolve("auger", given, env, profile)
     if not isinstance(s.get("url"), str) or not s["url"]:
         raise ValidationError(
-            "no Auger Hub URL: " + config.describe_sources("auger", "url", "HUB_URL"),
+            "no Auger Hub URL: " + config.describe_sources("auger", "url", ENV["url"]),
             field_errors=[("url", "is required")],
         )
     conn = AugerConnection(
@@ -99,11 +102,7 @@ def connect(
         auth=_auth(
             s.get("project_token"), s.get("cluster_token"), s.get("token"), s.get("system_token")
         ),
-        timeout=timeout,
-        max_retries=max_retries,
-        verify=verify,
-        cache_size=cache_size,
-        cache_ttl=cache_ttl,
+        **options,
     )
     if default:
         context.set_default("auger", conn)
@@ -116,18 +115,16 @@ def login(
     *,
     url: str | None = None,
     optimizers_url: str | None = None,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-    max_retries: int = 3,
-    verify: bool | str = True,
-    cache_size: int = 1024,
-    cache_ttl: float = 300.0,
     default: bool = True,
+    **options: Unpack[ConnectionOptions],
 ) -> AugerConnection:
     """Exchange e-mail and password for a user token (``POST /tokens``); return a connection
     that uses it (the default one unless ``default=False``).
 
-    ``url`` defaults to the current default connection's hub.
+    ``url`` defaults to the current default connection's hub; ``options`` as for
+    :func:`connect`.
     """
+    config.check_options("login", options, ConnectionOptions)
     if url is None:
         current = context.get_default("auger")
         url = current.base_url if current is not None else None
@@ -142,15 +139,7 @@ def login(
             field_errors=problems,
         )
     assert url is not None
-    conn = AugerConnection(
-        url,
-        optimizers_url=optimizers_url,
-        timeout=timeout,
-        max_retries=max_retries,
-        verify=verify,
-        cache_size=cache_size,
-        cache_ttl=cache_ttl,
-    )
+    conn = AugerConnection(url, optimizers_url=optimizers_url, **options)
     secret = password.reveal() if isinstance(password, Secret) else password
     try:
         resp = conn.request("POST", "tokens", body={"email": email, "password": secret}, auth=False)

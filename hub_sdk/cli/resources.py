@@ -20,7 +20,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from ..auger import connection as auger_connection
+from ..core.config import Setting
 from ..core.resource import Resource, resources
+from ..fedn import connection as fedn_connection
 from . import output
 
 __all__ = [
@@ -154,32 +157,27 @@ VerbTable = Mapping[str, Sequence[VerbSpec]]
 
 # -- connecting ------------------------------------------------------------------------------
 
-CONNECTION_OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "auger": (
-        ("--url", "Auger Hub URL (else $HUB_URL or the profile)"),
-        ("--project-token", "project API token (else $HUB_PROJECT_TOKEN)"),
-        ("--cluster-token", "cluster API token (else $HUB_CLUSTER_TOKEN)"),
-        ("--token", "user token (else $HUB_TOKEN)"),
-        ("--system-token", "system token (else $HUB_SYSTEM_TOKEN)"),
-        ("--profile", "profile of the config file (else $HUB_SDK_PROFILE or 'default')"),
-    ),
-    "fedn": (
-        ("--url", "FEDn controller URL or host:port (else $FEDN_URL / $FEDN_HOST or the profile)"),
-        ("--token", "token (else $FEDN_AUTH_TOKEN)"),
-        ("--auth-scheme", "Authorization scheme (else $FEDN_AUTH_SCHEME, default Bearer)"),
-        ("--profile", "profile of the config file (else $HUB_SDK_PROFILE or 'default')"),
-    ),
-}
+CONNECTION_SETTINGS = {"auger": auger_connection.SETTINGS, "fedn": fedn_connection.SETTINGS}
+PROFILE_HELP = "profile of the config file (else $HUB_SDK_PROFILE or 'default')"
+
+
+def connection_settings(api: str) -> tuple[Setting, ...]:
+    """The settings of ``api``'s ``connect()`` that the command line offers as options."""
+    return tuple(s for s in CONNECTION_SETTINGS[api] if s.cli)
 
 
 def add_connection_options(p: argparse.ArgumentParser, api: str) -> None:
     """The connection options, accepted before or after the resource and verb."""
     group = p.add_argument_group("connection")
-    for flag, help_text in CONNECTION_OPTIONS[api]:
-        metavar = {"--profile": "NAME", "--url": "URL", "--auth-scheme": "SCHEME"}.get(
-            flag, "TOKEN"
+    for setting in connection_settings(api):
+        variables = " / ".join(f"${name}" for name in setting.env)
+        group.add_argument(
+            setting.flag,
+            default=argparse.SUPPRESS,
+            metavar=setting.name.rsplit("_", 1)[-1].upper(),
+            help=f"{setting.help} (else {variables} or the profile)",
         )
-        group.add_argument(flag, default=argparse.SUPPRESS, metavar=metavar, help=help_text)
+    group.add_argument("--profile", default=argparse.SUPPRESS, metavar="NAME", help=PROFILE_HELP)
 
 
 def add_output_options(p: argparse.ArgumentParser, *, defaults: bool = False) -> None:
@@ -196,16 +194,12 @@ def add_output_options(p: argparse.ArgumentParser, *, defaults: bool = False) ->
 
 def connect(api: str, args: argparse.Namespace) -> Any:
     """Open a connection with what the user gave; the rest comes from env and profile."""
-    names = [flag[2:].replace("-", "_") for flag, _ in CONNECTION_OPTIONS[api]]
+    names = [s.name for s in connection_settings(api)] + ["profile"]
     given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     url = given.pop("url", None)
     if api == "auger":
-        from ..auger import connect as auger_connect
-
-        return auger_connect(url, default=False, **given)
-    from ..fedn import connect as fedn_connect
-
-    return fedn_connect(url, default=False, **given)
+        return auger_connection.connect(url, default=False, **given)
+    return fedn_connection.connect(url, default=False, **given)
 
 
 # -- key=value arguments ---------------------------------------------------------------------

@@ -12,18 +12,70 @@ a table with one sub-table per API::
     token = "..."
 
 Precedence: explicit arguments, then environment variables, then the profile
-(``profile=`` or ``$HUB_SDK_PROFILE``, else ``default``).
+(``profile=`` or ``$HUB_SDK_PROFILE``, else ``default``). Each API declares its settings once
+(:class:`Setting`: the environment variables and the command line options follow), and every
+``connect()`` / ``login()`` takes the same :class:`ConnectionOptions`.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import TypedDict
 
 from ..errors import ValidationError
+
+if TYPE_CHECKING:
+    from .connection import Timeout
+
+
+class TuningOptions(TypedDict, total=False):
+    """How a connection waits, retries and caches; the defaults are :class:`Connection`'s."""
+
+    timeout: Timeout  # (connect, read) seconds, or one number for both; default (5, 60)
+    max_retries: int  # default 3
+    cache_size: int  # objects kept for cached lookups; default 1024 (0: no cache)
+    cache_ttl: float  # seconds an object stays cached; default 300
+
+
+class ConnectionOptions(TuningOptions, total=False):
+    """The keywords every ``connect()`` and ``login()`` passes on to the connection."""
+
+    verify: bool | str  # TLS verification: True, False or a CA bundle path; default True
+
+
+def check_options(function: str, options: Mapping[str, Any], allowed: type[Any]) -> None:
+    """Refuse a keyword the ``allowed`` options (a TypedDict) do not declare, as Python would."""
+    known = allowed.__required_keys__ | allowed.__optional_keys__
+    for name in options:
+        if name not in known:
+            raise TypeError(f"{function}() got an unexpected keyword argument {name!r}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ``connect()`` setting: where it is read from when not given, and its CLI option."""
+
+    name: str  # the key in the profile file (and the CLI option: --project-token)
+    env: tuple[str, ...]  # environment variables that may hold it, in order
+    help: str  # what it is, for the command line's --help
+    secret: bool = False  # a credential
+    cli: bool = True  # offered as a command line option
+
+    @property
+    def flag(self) -> str:
+        """The command line option (``--project-token``)."""
+        return "--" + self.name.replace("_", "-")
+
+
+def env_map(settings: Iterable[Setting]) -> dict[str, tuple[str, ...]]:
+    """Setting name -> its environment variables, as :func:`resolve` takes them."""
+    return {s.name: s.env for s in settings}
 
 
 def _toml() -> Any:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import Unpack
+
 from ..core import config, context
 from ..core.auth import Auth, HeaderTokenAuth
-from ..core.connection import DEFAULT_TIMEOUT, Connection, Timeout
+from ..core.config import Setting, TuningOptions
+from ..core.connection import Connection
 from ..core.secret import Secret
 from ..errors import ValidationError
 from .protocol import FednProtocol
@@ -34,11 +37,13 @@ def normalise_url(url_or_host: str, port: int | None = None, secure: bool = Fals
     return value
 
 
-ENV: dict[str, str | tuple[str, ...]] = {
-    "url": ("FEDN_URL", "FEDN_HOST"),
-    "token": "FEDN_AUTH_TOKEN",
-    "auth_scheme": "FEDN_AUTH_SCHEME",
-}
+#: connect()'s settings: each read from the environment when not given, then from the profile.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("url", ("FEDN_URL", "FEDN_HOST"), "FEDn controller URL or host:port"),
+    Setting("token", ("FEDN_AUTH_TOKEN",), "token", secret=True),
+    Setting("auth_scheme", ("FEDN_AUTH_SCHEME",), "Authorization scheme, default Bearer"),
+)
+ENV = config.env_map(SETTINGS)
 
 
 def connect(
@@ -49,12 +54,9 @@ def connect(
     *,
     port: int | None = None,
     secure: bool = False,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-    max_retries: int = 3,
-    cache_size: int = 1024,
-    cache_ttl: float = 300.0,
     default: bool = True,
     profile: str | None = None,
+    **options: Unpack[TuningOptions],
 ) -> FednConnection:
     """Connect to a FEDn controller and (unless ``default=False``) make it the default.
 
@@ -62,13 +64,15 @@ def connect(
     ``FEDN_AUTH_TOKEN``, ``FEDN_AUTH_SCHEME``, like the published client), then from the
     profile file (``profile=`` or ``$HUB_SDK_PROFILE``; see :mod:`hub_sdk.core.config`). The
     scheme defaults to ``Bearer``; a token that already carries a scheme keeps only its value.
+    ``options``: ``timeout``, ``max_retries``, ``cache_size``, ``cache_ttl``
+    (:class:`~hub_sdk.core.config.TuningOptions`).
     """
+    config.check_options("connect", options, TuningOptions)
     given = {"url": url_or_host, "token": token, "auth_scheme": auth_scheme}
     s = config.resolve("fedn", given, ENV, profile)
     if not s.get("url"):
         raise ValidationError(
-            "no FEDn controller URL: "
-            + config.describe_sources("fedn", "url", ("FEDN_URL", "FEDN_HOST")),
+            "no FEDn controller URL: " + config.describe_sources("fedn", "url", ENV["url"]),
             field_errors=[("url_or_host", "is required")],
         )
     tok = s.get("token")
@@ -76,11 +80,8 @@ def connect(
     conn = FednConnection(
         normalise_url(str(s["url"]), port, secure),
         auth=auth,
-        timeout=timeout,
-        max_retries=max_retries,
         verify=verify,
-        cache_size=cache_size,
-        cache_ttl=cache_ttl,
+        **options,
     )
     if default:
         context.set_default("fedn", conn)

@@ -124,3 +124,28 @@ def test_missing_settings_are_named(tmp_path, monkeypatch):
     assert err.value.fields == ["url"]
     with pytest.raises(ValidationError, match="FEDN_URL or FEDN_HOST"):
         fedn.connect(default=False)
+
+
+def test_connect_and_login_share_one_set_of_connection_options():
+    from hub_sdk import fedn
+
+    conn = auger.connect(
+        "http://x.test",
+        default=False,
+        timeout=2.0,
+        max_retries=1,
+        verify="/ca.pem",
+        cache_size=0,
+        cache_ttl=1.0,
+    )
+    assert (conn.timeout, conn.retry.max_retries, conn.verify) == (2.0, 1, "/ca.pem")
+    assert not conn.cache.enabled
+    f = fedn.connect("http://f.test", None, None, "/ca.pem", default=False, max_retries=0)
+    assert (f.verify, f.retry.max_retries) == ("/ca.pem", 0)
+    # Strict at the edge: Connection's other keywords are not connect()'s.
+    with pytest.raises(TypeError, match=r"connect\(\) got an unexpected keyword .*'pool_size'"):
+        auger.connect("http://x.test", default=False, pool_size=2)
+    with pytest.raises(TypeError, match="'protocol'"):
+        fedn.connect("http://f.test", default=False, protocol=None)
+    with pytest.raises(TypeError, match=r"login\(\) got an unexpected keyword argument 'retries'"):
+        auger.login("a@b.c", "pw", url="http://x.test", retries=1)
