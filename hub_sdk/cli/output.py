@@ -73,8 +73,8 @@ def print_list(items: Sequence[Resource], out: IO[str]) -> None:
     columns = columns_of(items)
     rows = []
     for item in items:
-        data = dump(item)
-        rows.append([text(data.get(c)) for c in columns])
+        data = dump(item)  # a column may also be a property the class shows (Round.session_id)
+        rows.append([text(data[c] if c in data else getattr(item, c, None)) for c in columns])
     print(table(columns, rows), file=out)
 
 

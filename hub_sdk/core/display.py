@@ -14,10 +14,20 @@ MAX_COLUMNS = 8
 MAX_CELL = 60
 
 
+def shown_values(obj: Resource) -> dict[str, Any]:
+    """The object's fields and extra fields, plus the properties its ``repr_fields`` name."""
+    values = {**(obj.__pydantic_extra__ or {}), **obj.__dict__}
+    cls = type(obj)
+    for name in obj.__resource__.repr_fields:
+        if name not in values and isinstance(getattr(cls, name, None), property):
+            values[name] = getattr(obj, name)
+    return values
+
+
 def key_fields(obj: Resource) -> list[str]:
     """The fields worth showing at a glance: id, name/status, parent ids, timestamps."""
     spec = obj.__resource__
-    values = {**(obj.__pydantic_extra__ or {}), **obj.__dict__}
+    values = shown_values(obj)
     names = [spec.id_field, *spec.repr_fields]
     names += [n for n in values if n.endswith("_id") and n not in names]
     names += [n for n in ("created_at", "updated_at", "committed_at") if n in values]
@@ -41,7 +51,7 @@ def cell(value: Any) -> str:
 
 def resource_html(obj: Resource) -> str:
     """A two-column table of an object's key fields."""
-    values = {**(obj.__pydantic_extra__ or {}), **obj.__dict__}
+    values = shown_values(obj)
     rows = "".join(
         f"<tr><th style='text-align:left'>{html.escape(n)}</th><td>{cell(values[n])}</td></tr>"
         for n in key_fields(obj)
@@ -59,7 +69,7 @@ def table_html(title: str, items: Sequence[Resource], summary: str) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     rows = []
     for item in items:
-        values = {**(item.__pydantic_extra__ or {}), **item.__dict__}
+        values = shown_values(item)
         rows.append("<tr>" + "".join(f"<td>{cell(values.get(c))}</td>" for c in columns) + "</tr>")
     caption = f"{html.escape(title)}: {html.escape(summary)}"
     return (
@@ -70,7 +80,7 @@ def table_html(title: str, items: Sequence[Resource], summary: str) -> str:
 
 def rich_fields(obj: Resource) -> Iterable[tuple[str, Any]]:
     """(name, value) pairs for rich's ``__rich_repr__`` protocol."""
-    values = {**(obj.__pydantic_extra__ or {}), **obj.__dict__}
+    values = shown_values(obj)
     for name in key_fields(obj):
         yield name, values[name]
 

@@ -275,11 +275,12 @@ class Resource(BaseModel):
         return hash((type(self).__name__, self.pk))
 
     def __repr__(self) -> str:
+        from .display import shown_values
+
+        values = shown_values(self)  # fields, extra fields and the declared properties
         parts = [f"{self.__resource__.id_field}={self.pk!r}"]
         for name in self.__resource__.repr_fields:
-            value = self.__dict__.get(name)
-            if value is None and self.__pydantic_extra__:
-                value = self.__pydantic_extra__.get(name)
+            value = values.get(name)
             if value is not None and not isinstance(value, (dict, list)):
                 text = repr(value)
                 parts.append(f"{name}={text if len(text) <= 60 else text[:57] + '...'}")

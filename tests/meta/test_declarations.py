@@ -1,0 +1,145 @@
+"""Every resource is declared consistently (python-gitlab keeps such meta-tests too).
+
+A declaration that names nothing real fails silently at run time (a repr that drops a field, a
+relation that resolves to the wrong class, a CLI verb with nothing behind it), so the whole
+declaration language is checked here, for every resource class of both APIs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+from typing import Any
+
+import pytest
+
+from hub_sdk.cli import APIS, build_parser
+from hub_sdk.cli.resources import VERBS, discover
+from hub_sdk.core import Resource, resources
+from hub_sdk.core.relations import Children, Parent
+from hub_sdk.core.resource import READ_ONLY
+
+CLASSES = [cls for api in ("auger", "fedn") for cls in resources(api).values()]
+IDS = [f"{cls.__resource__.api}.{cls.__name__}" for cls in CLASSES]
+
+
+def _fields(cls: type[Resource]) -> set[str]:
+    cls.model_rebuild()
+    return set(cls.model_fields)
+
+
+def _aliases(cls: type[Resource]) -> set[str]:
+    cls.model_rebuild()
+    return {info.alias for info in cls.model_fields.values() if info.alias}
+
+
+def _inputs(cls: type[Resource]) -> set[str]:
+    """The request-only arguments the class declares."""
+    return set(getattr(cls, "__inputs__", {}))
+
+
+def _properties(cls: type[Resource]) -> set[str]:
+    return {n for k in cls.__mro__ for n, v in list(vars(k).items()) if isinstance(v, property)}
+
+
+def _path_params(cls: type[Resource]) -> set[str]:
+    return set(re.findall(r"\{(\w+)\}", cls.__resource__.path or ""))
+
+
+def _relations(cls: type[Resource]) -> dict[str, Parent[Any] | Children[Any]]:
+    """The relations the class itself declares (inherited ones are checked on the base)."""
+    return {n: v for n, v in list(vars(cls).items()) if isinstance(v, (Parent, Children))}
+
+
+def _base_spec(cls: type[Resource]) -> Any:
+    base = next(b for b in cls.__mro__[1:] if issubclass(b, Resource))
+    return base.__resource__
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_declared_names_are_fields_inputs_or_aliases(cls: type[Resource]) -> None:
+    spec = cls.__resource__
+    known = _fields(cls) | _aliases(cls) | _inputs(cls)
+    declared = {
+        "read_only": spec.read_only - READ_ONLY,
+        "create_required": set(spec.create_required),
+        "writable": set(spec.writable or ()),
+    }
+    if spec.id_field != "id":
+        declared["id_field"] = {spec.id_field}
+    for kind, names in declared.items():
+        unknown = sorted(names - known)
+        assert not unknown, f"{cls.__name__} {kind} names no field, input or alias: {unknown}"
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_repr_fields_are_fields_or_properties_and_show(
+    cls: type[Resource], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = cls.__resource__
+    fields, properties = _fields(cls), _properties(cls)
+    if spec.repr_fields != _base_spec(cls).repr_fields:  # declared here, not the default
+        unknown = sorted(set(spec.repr_fields) - fields - properties)
+        assert not unknown, f"{cls.__name__} repr_fields names no field or property: {unknown}"
+    for name in spec.repr_fields:
+        shown = f"shown-{name}"
+        if name in properties:
+            monkeypatch.setattr(cls, name, property(lambda self, v=shown: v))
+            obj = cls.model_construct()
+        else:  # a field, or a server field the generic default names (kept as an extra)
+            obj = cls.model_construct(**{name: shown})
+        assert f"{name}={shown!r}" in repr(obj), f"{cls.__name__}: repr drops {name}"
+
+
+def _annotated_target(cls: type[Resource], attr: str) -> tuple[str, str]:
+    """(relation kind, target class name) of ``attr: ClassVar[Kind[Target]]``."""
+    annotation = cls.__annotations__.get(attr)
+    assert isinstance(annotation, str), f"{cls.__name__}.{attr} has no ClassVar annotation"
+    node = ast.parse(annotation, mode="eval").body
+    assert isinstance(node, ast.Subscript) and ast.unparse(node.value) == "ClassVar", annotation
+    inner = node.slice
+    assert isinstance(inner, ast.Subscript), annotation
+    return ast.unparse(inner.value), ast.unparse(inner.slice)
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_relations_resolve_to_their_annotated_class_by_real_keys(cls: type[Resource]) -> None:
+    for attr, relation in _relations(cls).items():
+        target = relation.resolve(cls)
+        assert target.__resource__.api == cls.__resource__.api, f"{cls.__name__}.{attr}"
+        kind, name = _annotated_target(cls, attr)
+        assert (kind, name) == (type(relation).__name__, target.__name__), (
+            f"{cls.__name__}.{attr} is annotated {kind}[{name}] but is "
+            f"{type(relation).__name__}({target.__name__!r})"
+        )
+        if isinstance(relation, Parent):  # the owner's foreign key
+            assert relation.key in _fields(cls) | _properties(cls), f"{cls.__name__}.{attr}"
+        else:  # the child's foreign key: a field, an input, a path parameter or a filter on one
+            key = relation.key.split("__")[0]
+            child = _fields(target) | _aliases(target) | _inputs(target) | _path_params(target)
+            assert key in child, f"{cls.__name__}.{attr}: {target.__name__} has no {key!r}"
+            if relation.via:
+                assert relation.via in _fields(cls) | _properties(cls), f"{cls.__name__}.{attr}"
+
+
+def _choices(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+@pytest.mark.parametrize("api", list(APIS))
+def test_every_cli_verb_is_one_the_resource_declares(api: str) -> None:
+    commands = discover(api)
+    assert set(APIS[api]) <= set(commands), "a verb table names a command that does not exist"
+    offered = _choices(_choices(build_parser())[api])
+    assert set(offered) == set(commands)
+    for name, command_parser in offered.items():
+        cls = commands[name].cls
+        for verb in _choices(command_parser):
+            if verb in VERBS:
+                assert verb in cls.__resource__.actions, f"{name} {verb}"
+            else:
+                assert callable(getattr(cls, verb, None)), f"{name} {verb}: no such method"
