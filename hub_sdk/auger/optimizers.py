@@ -68,10 +68,18 @@ def _require(body: Mapping[str, Any], names: tuple[str, ...], kinds: dict[str, t
 
 
 def post(
-    path: str, body: Mapping[str, Any], *, connection: Connection | None = None
+    path: str,
+    body: Mapping[str, Any],
+    *,
+    connection: Connection | None = None,
+    max_retries: int | None = None,
 ) -> ApiResponse:
-    """POST gzip-compressed JSON to the optimizers service, with the connection's body token."""
+    """POST gzip-compressed JSON to the optimizers service, with the connection's body token.
+
+    A pure computation, so failures are retried (``max_retries``, default the connection's).
+    """
     conn = context.resolve("auger", connection)
+    retries = conn.retry.max_retries if max_retries is None else max_retries
     base = getattr(conn, "optimizers_url", None)
     if not base:
         raise ValidationError(
@@ -91,7 +99,7 @@ def post(
             )
         except (ServerError, RateLimitError, APIConnectionError) as exc:
             exc.may_have_been_applied = False  # a pure computation: nothing to apply
-            if attempt >= conn.retry.max_retries:
+            if attempt >= retries:
                 raise
             delay = backoff_delay(attempt, conn.retry, random.random())
             retry_after = getattr(exc, "retry_after", None)

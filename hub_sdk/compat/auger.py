@@ -7,19 +7,23 @@ Scripts migrate by changing one import::
 Same constructor arguments, the same ``get_<r>s`` / ``get_<r>`` / ``create_<r>`` / ``update_<r>`` /
 ``delete_<r>`` / ``iterate_all_<r>s`` methods and specific requests, the same dict envelopes
 (``{"data": ..., "meta": ...}``) and the same nested exception classes raised in the same
-situations. Underneath: one pooled connection, timeouts, and retries that are safe for writes
-(reads and the optimizers' pure computations are retried; creates and updates are not).
+situations, and the same ``RetryCounter``. Underneath: one pooled connection, timeouts, and
+retries that are safe for writes (reads and the optimizers' pure computations are retried;
+creates and updates only when they never reached the server, or when the caller passes a
+``retry_counter``).
 """
 
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from ..auger.connection import AugerConnection, _auth
-from ..core.retry import RetryPolicy
+from ..core.retry import RetryPolicy, backoff_delay, is_idempotent
 from ..core.text import html_text
 from ..errors import (
     APIConnectionError,
@@ -29,6 +33,7 @@ from ..errors import (
 )
 
 __all__ = ["HubApiClient"]
+
 
 class HubApiClient:
     """Drop-in replacement for ``auger.hub_api_client.HubApiClient`` (0.7.4)."""
@@ -73,6 +78,47 @@ class HubApiClient:
 
     class DSLError(Exception):
         """An unsupported action in ``API_SCHEMA``."""
+
+    class RetryCounter:
+        """The retries a request has left, as in the published client.
+
+        ``retries_left`` (from ``retries_count``) is used up by ``RetryableApiError``,
+        ``connection_retries_left`` (from ``connection_retries_count``) by ``NetworkError``;
+        a retry is available while both are above zero. ``RetryCounter.none()`` allows none.
+        """
+
+        def __init__(self, hub_api_client: HubApiClient | None = None) -> None:
+            if hub_api_client:
+                self.retries_left: int = hub_api_client.retries_count
+                self.connection_retries_left: int = hub_api_client.connection_retries_count
+            else:
+                self.retries_left = 0
+                self.connection_retries_left = 0
+
+        def count_retry(self, error: BaseException) -> HubApiClient.RetryCounter:
+            """Use up one retry of the kind ``error`` calls for; return the counter."""
+            if isinstance(error, HubApiClient.RetryableApiError):
+                self.retries_left -= 1
+            elif isinstance(error, HubApiClient.NetworkError):
+                self.connection_retries_left -= 1
+            else:
+                raise RuntimeError(f"Unsupported kind of error {error}")
+            return self
+
+        def is_retries_available(self) -> bool:
+            """Whether the request may be sent once more."""
+            return self.retries_left > 0 and self.connection_retries_left > 0
+
+        @classmethod
+        def none(cls) -> HubApiClient.RetryCounter:
+            """A counter that allows no retry."""
+            return cls()
+
+        def __repr__(self) -> str:
+            return (
+                f"<RetryCounter retries_left={self.retries_left} "
+                f"connection_retries_left={self.connection_retries_left}>"
+            )
 
     API_SCHEMA: dict[str, dict[str, Any]] = {
         "actual": {"actions": ["create"]},
@@ -227,30 +273,92 @@ class HubApiClient:
         path: str,
         base_url: str | None = None,
         payload: Mapping[str, Any] | None = None,
-        retry_counter: Any = None,
+        retry_counter: HubApiClient.RetryCounter | None = None,
         plain_text: bool = False,
         gzip: bool = False,
     ) -> Any:
-        """Send one request and return the envelope dict (or the text with ``plain_text``)."""
-        body = dict(payload or {})
-        self.log_request(method_name, path, body)
-        try:
-            if gzip:
-                from ..auger.optimizers import post
+        """Send a request and return the envelope dict (or the text with ``plain_text``).
 
-                resp = post(path, body, connection=self.connection)
+        A failure is retried while ``retry_counter`` has retries left (by default a fresh
+        ``RetryCounter(self)``), waiting up to ``retry_wait_seconds``. Without a counter only
+        requests that are safe to repeat are retried: reads, and writes that never reached the
+        server. A counter passed in (the optimizers' computations pass one) is honoured for any
+        request; ``RetryCounter.none()`` allows no retry.
+        """
+        body = dict(payload or {})
+        counter = self.RetryCounter(self) if retry_counter is None else retry_counter
+        # A counter passed in says the request may be repeated; without one, only safe repeats.
+        repeatable = retry_counter is not None or is_idempotent(method_name)
+        attempt = 0
+        while True:
+            self.log_request(method_name, path, body)
+            try:
+                return self._send(method_name, path, base_url, body, plain_text, gzip)
+            except HubError as exc:
+                err = self._error(exc)
+                wait = self._retry_wait(exc, err, counter, attempt, repeatable)
+                if wait is None:
+                    err.add_request_details(method_name, path, body)
+                    raise err from exc
+            time.sleep(wait)
+            attempt += 1
+
+    def _retry_wait(
+        self,
+        exc: HubError,
+        err: HubApiClient.BaseError,
+        counter: HubApiClient.RetryCounter,
+        attempt: int,
+        repeatable: bool,
+    ) -> float | None:
+        """Seconds to wait before sending a failed request again (using up a retry of
+        ``counter``), or None to raise ``err``."""
+        counted: HubApiClient.BaseError | None = None
+        if isinstance(err, (self.RetryableApiError, self.NetworkError)):
+            counted = err
+        elif isinstance(exc, ResponseDecodeError) and exc.retryable:
+            counted = self.RetryableApiError(str(exc))  # an answer that did not decode
+        if counted is None or not counter.is_retries_available():
+            return None
+        never_sent = isinstance(exc, APIConnectionError) and not exc.may_have_been_applied
+        if not (repeatable or never_sent):
+            return None
+        policy = self.connection.retry
+        delay = backoff_delay(attempt, policy, random.random())
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            if retry_after > policy.retry_after_cap:
+                return None
+            delay = max(delay, retry_after)
+        counter.count_retry(counted)
+        return delay
+
+    def _send(
+        self,
+        method_name: str,
+        path: str,
+        base_url: str | None,
+        body: dict[str, Any],
+        plain_text: bool,
+        gzip: bool,
+    ) -> Any:
+        """One attempt (the retries are :meth:`make_and_handle_request`'s)."""
+        if gzip:
+            from ..auger.optimizers import post
+
+            resp = post(path, body, connection=self.connection, max_retries=0)
+        else:
+            if base_url is None and path.startswith(self.API_PREFIX + "/"):
+                target = path[len(self.API_PREFIX) + 1 :]
             else:
-                if base_url is None and path.startswith(self.API_PREFIX + "/"):
-                    target = path[len(self.API_PREFIX) + 1 :]
-                else:
-                    target = self.full_path(path, base_url or self.base_url)
-                resp = self.connection.request(
-                    method_name, target, body=body, expect="text" if plain_text else "json"
-                )
-        except HubError as exc:
-            err = self._error(exc)
-            err.add_request_details(method_name, path, body)
-            raise err from exc
+                target = self.full_path(path, base_url or self.base_url)
+            resp = self.connection.request(
+                method_name,
+                target,
+                body=body,
+                expect="text" if plain_text else "json",
+                max_retries=0,
+            )
         if plain_text:
             return resp.data
         return {"data": resp.data, "meta": resp.meta}
@@ -349,7 +457,9 @@ class HubApiClient:
     def _post_optimizer_service(self, url: str, payload: Mapping[str, Any] | None = None) -> Any:
         if not self.optimizers_url:
             raise self.MissingParamError("pass optimizers_url in HubApiClient constructor")
-        return self.make_and_handle_request("post", url, payload=payload or {}, gzip=True)
+        return self.make_and_handle_request(
+            "post", url, payload=payload or {}, retry_counter=self.RetryCounter(self), gzip=True
+        )
 
     def get_next_trials(self, payload: Mapping[str, Any] | None = None) -> Any:
         """``POST {optimizers_url}/next_trials`` (gzip body)."""

@@ -248,3 +248,145 @@ def test_retryable_and_network_errors(client, local_hub):
     )
     with pytest.raises(HubApiClient.NetworkError):
         down.get_experiments()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _count_sends(client: HubApiClient) -> list[str]:
+    sent: list[str] = []
+    send = client.connection.session.send
+
+    def record(prep, **kw):
+        sent.append(prep.method)
+        return send(prep, **kw)
+
+    client.connection.session.send = record
+    return sent
+
+
+def test_retry_counter_is_the_published_one(client):
+    counter = HubApiClient.RetryCounter(client)
+    assert (counter.retries_left, counter.connection_retries_left) == (2, 2)
+    assert counter.is_retries_available()
+    assert counter.count_retry(HubApiClient.NetworkError("x")) is counter
+    assert (counter.retries_left, counter.connection_retries_left) == (2, 1)
+    counter.count_retry(HubApiClient.RetryableApiError("x"))
+    assert counter.retries_left == 1 and counter.is_retries_available()
+    counter.count_retry(HubApiClient.NetworkError("x"))
+    assert not counter.is_retries_available()  # either budget spent: no more retries
+    with pytest.raises(RuntimeError, match="Unsupported kind of error"):
+        counter.count_retry(HubApiClient.FatalApiError("x"))
+    none = HubApiClient.RetryCounter.none()
+    assert (none.retries_left, none.connection_retries_left) == (0, 0)
+    assert not none.is_retries_available() and isinstance(none, HubApiClient.RetryCounter)
+    split = HubApiClient(hub_app_url="http://h.test", retries_count=4, connection_retries_count=1)
+    assert HubApiClient.RetryCounter(split).connection_retries_left == 1
+
+
+def test_network_errors_are_retried_up_to_connection_retries_count(local_hub):
+    client = HubApiClient(
+        hub_app_url=local_hub.url,
+        hub_project_api_token=local_hub.project_token,
+        retries_count=5,
+        connection_retries_count=2,
+        retry_wait_seconds=0,
+    )
+    route = "GET /api/v1/experiments"
+    local_hub.faults.next("reset_before", route=route, times=2)
+    assert client.get_experiments()["data"]
+    assert local_hub.stats["requests"][route] == 3
+    local_hub.faults.next("reset_before", route=route, times=3)
+    with pytest.raises(HubApiClient.NetworkError):
+        client.get_experiments()
+    assert local_hub.stats["requests"][route] == 6  # 1 + connection_retries_count attempts
+    local_hub.faults.next("503", route=route, times=3)  # API errors use the other budget
+    assert client.get_experiments()["data"]
+    assert local_hub.stats["requests"][route] == 10
+
+
+def test_retryable_errors_are_retried_up_to_retries_count(client, local_hub):
+    route = "GET /api/v1/experiments"
+    local_hub.faults.next("503", route=route, times=2)
+    assert client.get_experiments()["data"]
+    local_hub.faults.next("429", route=route, times=3)
+    with pytest.raises(HubApiClient.RetryableApiError, match="status: 429"):
+        client.get_experiments()
+    assert local_hub.stats["requests"][route] == 6  # (1 + 2) twice
+    local_hub.faults.next("500", route=route, times=1)
+    with pytest.raises(HubApiClient.FatalApiError):  # a 500 is fatal, as in the seed
+        client.get_experiments()
+    assert local_hub.stats["requests"][route] == 7
+
+
+def test_a_retry_counter_passed_in_is_honoured(client, local_hub):
+    route = "POST /api/v1/organizations"
+    local_hub.faults.next("503", route=route, times=1)
+    org = client.make_and_handle_request(
+        "post",
+        "/api/v1/organizations",
+        payload={"name": "retried"},
+        retry_counter=client.RetryCounter(client),  # the caller says it may be repeated
+    )
+    assert org["data"]["name"] == "retried"
+    assert local_hub.stats["requests"][route] == 2
+    get = "GET /api/v1/experiments"
+    local_hub.faults.next("503", route=get, times=1)
+    with pytest.raises(HubApiClient.RetryableApiError):
+        client.make_and_handle_request(
+            "get", "/api/v1/experiments", retry_counter=HubApiClient.RetryCounter.none()
+        )
+    assert local_hub.stats["requests"][get] == 1
+    optimizers = HubApiClient(  # the optimizers' computations pass RetryCounter(self)
+        hub_app_url=local_hub.url,
+        hub_project_api_token=local_hub.project_token,
+        optimizers_url=local_hub.optimizers_url,
+        retries_count=1,
+        retry_wait_seconds=0,
+    )
+    local_hub.faults.next("503", route="POST /fte", times=1)
+    assert optimizers.get_fte({"alg_name": "x", "alg_params": {}})["data"]["estimated_time"] > 0
+    local_hub.faults.next("503", route="POST /fte", times=2)
+    with pytest.raises(HubApiClient.RetryableApiError):
+        optimizers.get_fte({"alg_name": "x", "alg_params": {}})
+    assert local_hub.stats["requests"]["POST /fte"] == 4
+
+
+def test_writes_are_retried_only_when_they_never_reached_the_server(local_hub):
+    down = HubApiClient(
+        hub_app_url=f"http://127.0.0.1:{_closed_port()}",
+        hub_project_api_token="t",
+        retries_count=2,
+        retry_wait_seconds=0,
+    )
+    sent = _count_sends(down)
+    with pytest.raises(HubApiClient.NetworkError):
+        down.create_organization(name="x")  # the connection was refused: nothing was applied
+    assert sent == ["POST"] * 3
+    sent.clear()
+    with pytest.raises(HubApiClient.NetworkError):
+        down.make_and_handle_request(
+            "post", "/api/v1/organizations", retry_counter=HubApiClient.RetryCounter.none()
+        )
+    assert sent == ["POST"]
+    client = HubApiClient(
+        hub_app_url=local_hub.url,
+        hub_project_api_token=local_hub.project_token,
+        retries_count=2,
+        retry_wait_seconds=0,
+    )
+    route = "POST /api/v1/organizations"
+    local_hub.faults.next("reset_after", route=route, times=1)
+    with pytest.raises(HubApiClient.NetworkError):  # it may have been applied: not repeated
+        client.create_organization(name="maybe")
+    assert local_hub.stats["requests"][route] == 1
+
+
+def test_nan_is_still_refused_before_sending(client, local_hub):
+    sent = _count_sends(client)
+    with pytest.raises(HubApiClient.FatalApiError, match=r"NaN|JSON"):
+        client.create_prediction(pipeline_id="p", records=[[float("nan")]], features=["a"])
+    assert sent == []
