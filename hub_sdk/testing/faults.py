@@ -38,7 +38,6 @@ injected per kind and per route. Connection resets are real socket closes: the m
 from __future__ import annotations
 
 import fnmatch
-import json
 import random
 import re
 import socket
@@ -48,6 +47,8 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
+
+from .http_json import INTERNAL_ERROR, JSON_UTF8, error_envelope
 
 __all__ = [
     "CLOSE_AFTER_RESPONSE",
@@ -298,11 +299,6 @@ class FaultController:
         return Fault(kind, base.retry_after, base.delay)
 
 
-def _json_error(status: int, error_type: str, message: str) -> bytes:
-    body = {"meta": {"status": status, "errors": [{"error_type": error_type, "message": message}]}}
-    return json.dumps(body).encode()
-
-
 def _shutdown(environ: Mapping[str, Any]) -> None:
     sock = environ.get("werkzeug.socket")
     if isinstance(sock, socket.socket):
@@ -369,19 +365,17 @@ class FaultMiddleware:
             counting_start(captured["status"], headers)
             return [body[: max(1, len(body) // 2)] if len(body) > 1 else b""]
         if kind == "429":
-            body = _json_error(429, "too_many_requests", "Rate limit exceeded, retry later")
+            message = "Rate limit exceeded, retry later"
+            body = error_envelope(429, [{"error_type": "too_many_requests", "message": message}])
             return _respond(
                 counting_start,
                 "429 Too Many Requests",
                 body,
-                "application/json; charset=utf-8",
+                JSON_UTF8,
                 [("Retry-After", str(fault.retry_after))],
             )
         if kind == "500":
-            body = _json_error(500, "internal_error", "Internal Server Error")
-            return _respond(
-                counting_start, "500 Internal Server Error", body, "application/json; charset=utf-8"
-            )
+            return _respond(counting_start, "500 Internal Server Error", INTERNAL_ERROR, JSON_UTF8)
         if kind == "503":
             return _respond(
                 counting_start,

@@ -15,11 +15,7 @@ and prediction ``timestamp``. Internally every date is a float (epoch seconds).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import hmac
-import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -34,6 +30,9 @@ from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
 from .fedn_sim import FednSimulator, npz_arrays
+from .hs256 import TokenError, sign
+from .hs256 import verify as decode_token
+from .http_json import flask_json
 from .store import Store
 
 __all__ = ["FednApp", "FednData", "decode_token", "make_token"]
@@ -44,14 +43,6 @@ StartResponse = Callable[..., Any]
 # --------------------------------------------------------------------------- JWT (HS256, stdlib)
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def make_token(
     secret: str, role: str = "admin", expires_in: float | None = 3600, **claims: Any
 ) -> str:
@@ -59,41 +50,7 @@ def make_token(
     payload: Doc = {"role": role, **claims}
     if expires_in is not None and "exp" not in payload:
         payload["exp"] = int(time.time() + expires_in)
-    head = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    body = _b64(json.dumps(payload, separators=(",", ":")).encode())
-    sig = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
-    return f"{head}.{body}.{_b64(sig)}"
-
-
-class TokenError(Exception):
-    """A rejected token; ``str(exc)`` is the 401 message the real controller sends."""
-
-
-def decode_token(token: str, secret: str) -> Doc:
-    """Verify a HS256 JWT like PyJWT does and return its claims (raise TokenError)."""
-    try:
-        head_b64, body_b64, sig_b64 = token.split(".")
-        header = json.loads(_unb64(head_b64))
-        payload = json.loads(_unb64(body_b64))
-        sig = _unb64(sig_b64)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise TokenError("Invalid token") from None
-    if not isinstance(header, dict) or not isinstance(payload, dict):
-        raise TokenError("Invalid token")
-    if header.get("alg") != "HS256":
-        raise TokenError("Invalid token")
-    want = hmac.new(secret.encode(), f"{head_b64}.{body_b64}".encode(), hashlib.sha256).digest()
-    if not hmac.compare_digest(sig, want):
-        raise TokenError("Invalid token")
-    now = time.time()
-    for claim in ("exp", "nbf", "iat"):
-        if claim in payload and not isinstance(payload[claim], (int, float)):
-            raise TokenError("Invalid token")
-    if "exp" in payload and payload["exp"] <= now:
-        raise TokenError("Token expired")
-    if "nbf" in payload and payload["nbf"] > now:
-        raise TokenError("Invalid token")
-    return payload
+    return sign(payload, secret)
 
 
 # --------------------------------------------------------------------------- entities
@@ -533,8 +490,7 @@ Handler = Callable[..., Response]
 
 def _json(payload: Any, status: int = 200) -> Response:
     """A JSON response formatted like Flask's jsonify (compact, keys sorted, trailing newline)."""
-    body = json.dumps(payload, separators=(",", ":"), sort_keys=True) + "\n"
-    return Response(body, status=status, mimetype="application/json")
+    return flask_json(payload, status)
 
 
 def _message(message: str, status: int) -> Response:

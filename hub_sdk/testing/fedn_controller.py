@@ -138,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     Control.create_instance(network_id, repo, db)
     db.initialize_connection()
 
+    # This script runs under the FEDn interpreter, which has only the stdlib, fedn and moto (not
+    # hub_sdk): it sets TCP_NODELAY itself instead of using LocalHub's server (server.py). Run by
+    # path, it also sees every module next to it under its bare name: no module of this folder
+    # may be named like a package fedn or moto imports (jwt, responses, ...).
     class _NoDelayHandler(WSGIRequestHandler):
         """Request handler with TCP_NODELAY: no Nagle delay on keep-alive requests."""
 

@@ -39,6 +39,7 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from .auger_app import AugerApp, TokenRegistry
 from .faults import CLOSE_AFTER_RESPONSE, DropConnection, FaultController, FaultMiddleware, Faults
+from .http_json import INTERNAL_ERROR, JSON_UTF8
 from .store import Store
 
 __all__ = ["LocalHub"]
@@ -88,12 +89,11 @@ class _Handler(WSGIRequestHandler):
     """HTTP/1.1 keep-alive WSGI handler with TCP_NODELAY and socket-level drops."""
 
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+    disable_nagle_algorithm = True  # TCP_NODELAY on every accepted socket (socketserver's setup)
     timeout = 300  # idle keep-alive connections are closed after this many seconds
     server: _Server
 
     def setup(self) -> None:
-        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().setup()
         self.server.track(self.request, True)
 
@@ -157,13 +157,9 @@ class _Handler(WSGIRequestHandler):
             return
         except Exception:
             traceback.print_exc()
-            body = (
-                b'{"meta":{"status":500,"errors":[{"error_type":"internal_error",'
-                b'"message":"Internal Server Error"}]}}'
-            )
             state["status"] = "500 Internal Server Error"
-            state["headers"] = [("Content-Type", "application/json; charset=utf-8")]
-            chunks[:] = [body]
+            state["headers"] = [("Content-Type", JSON_UTF8)]
+            chunks[:] = [INTERNAL_ERROR]
         try:
             if reader is not None:
                 reader.drain()
@@ -210,11 +206,6 @@ class _Server(ThreadedWSGIServer):
             super().__init__(host, port, app, handler=_Handler)
         except SystemExit:  # werkzeug exits when the port cannot be bound
             raise OSError(f"cannot listen on {host}:{port}") from None
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        sock, addr = super().get_request()
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock, addr
 
     def track(self, sock: socket.socket, add: bool) -> None:
         with self._conns_lock:
