@@ -17,7 +17,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .auger_app import hash_password, iso, make
+from .auger import hash_password, iso, make
 from .store import Store
 
 __all__ = ["DEMO_PROJECT_ID", "DEMO_USER_EMAIL", "bootstrap", "load_demo"]

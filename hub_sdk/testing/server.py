@@ -8,7 +8,7 @@
 Architecture: one :class:`~hub_sdk.testing.store.Store` (one SQLite file), two routing modules
 over it, each on its own listener because their paths collide (``/api/v1/predictions``):
 
-* :class:`~hub_sdk.testing.auger_app.AugerApp` at :attr:`LocalHub.url` (also serves the
+* :class:`~hub_sdk.testing.auger.AugerApp` at :attr:`LocalHub.url` (also serves the
   optimizers routes, so :attr:`LocalHub.optimizers_url` is the same URL);
 * :class:`~hub_sdk.testing.fedn_app.FednApp` at :attr:`LocalHub.fedn_url`.
 
@@ -37,7 +37,7 @@ from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-from .auger_app import AugerApp, TokenRegistry
+from .auger import AugerApp, TokenRegistry
 from .faults import CLOSE_AFTER_RESPONSE, DropConnection, FaultController, FaultMiddleware, Faults
 from .http_json import INTERNAL_ERROR, JSON_UTF8
 from .store import Store

@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from hub_sdk.testing import LocalHub
-from hub_sdk.testing.auger_app import TEMPLATES, make
+from hub_sdk.testing.auger import TEMPLATES, make
 from hub_sdk.testing.store import Store
 from tests.conftest import SHARED, shared_path
 

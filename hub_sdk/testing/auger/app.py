@@ -1,0 +1,132 @@
+"""The Auger Hub API (and its optimizers service) as one WSGI app over a :class:`Store`.
+
+The app gathers the routes every room declares (the domain rooms of :data:`ROOMS` and the
+generic :class:`~.engine.crud.Crud`) into one werkzeug :class:`~werkzeug.routing.Map`, built
+once. Per request it matches the route (once: the fault middleware's :meth:`AugerApp.route_key`
+and the dispatch share the match), reads the parameters, authenticates the token unless the
+route says ``auth="none"``, calls the handler and renders :class:`~.engine.envelope.ApiError`
+as the recorded error envelope.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Response
+
+from ..http_json import INTERNAL_ERROR, respond
+from ..store import Store
+from .catalogue import index_fields
+from .engine.auth import TokenRegistry
+from .engine.crud import Crud
+from .engine.envelope import ApiError, error_response, no_route
+from .engine.request import HubRequest
+from .engine.room import Room, Route
+from .routes.accounts import Accounts
+from .routes.clusters import Clusters
+from .routes.files import Files
+from .routes.optimizers import Optimizers
+from .routes.projects import Projects
+from .routes.serving import Serving
+from .routes.training import Training
+from .templates import now_iso
+
+__all__ = ["ROOMS", "AugerApp"]
+
+StartResponse = Callable[..., Any]
+Match = tuple[Route | None, dict[str, Any]]
+
+#: The domain rooms; the generic CRUD room is built from what they create and update.
+ROOMS: tuple[type[Room], ...] = (
+    Accounts,
+    Projects,
+    Training,
+    Serving,
+    Clusters,
+    Files,
+    Optimizers,
+)
+_MATCH = "hub_sdk.auger.match"  # environ key: the match of this request, computed once
+
+
+class AugerApp:
+    """WSGI app serving the Auger Hub API and the optimizers service from a :class:`Store`."""
+
+    def __init__(
+        self,
+        store: Store,
+        tokens: TokenRegistry | None = None,
+        *,
+        clock: Callable[[], str] = now_iso,
+    ) -> None:
+        """Serve ``store``; ``tokens`` resolves auth tokens (created from the store if None)."""
+        self.store = store
+        self.tokens = tokens or TokenRegistry(store)
+        self.clock = clock
+        for kind, name in index_fields():
+            store.ensure_index(kind, name)
+        rooms = [room(store, self.tokens, clock) for room in ROOMS]
+        creators = {k: fn for room in rooms for k, fn in room.creators().items()}
+        updaters = {k: fn for room in rooms for k, fn in room.updaters().items()}
+        rooms.append(Crud(store, self.tokens, clock, creators, updaters))
+        self.routes: list[Route] = [r for room in rooms for r in room.routes()]
+        self.url_map = Map(
+            [Rule(r.rule, methods=[r.method], endpoint=r) for r in self.routes],
+            strict_slashes=False,  # a trailing slash is optional, as on the real server
+            merge_slashes=False,
+        )
+        self._urls = self.url_map.bind("localhub")
+        self._optimizer_paths = frozenset(r.rule for r in self.routes if r.auth == "optimizer")
+
+    # -- routing -------------------------------------------------------------------------------
+
+    def match(self, environ: dict[str, Any]) -> Match:
+        """``(route, URL variables)`` of a request, ``(None, {})`` when no route serves it."""
+        found: Match | None = environ.get(_MATCH)
+        if found is None:
+            method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+            try:
+                route, args = self._urls.match(str(environ.get("PATH_INFO") or "/"), method)
+                found = (route, dict(args))
+            except HTTPException:  # 404 and 405 alike: Rails says "No route matches"
+                found = (None, {})
+            environ[_MATCH] = found
+        return found
+
+    def route_key(self, environ: dict[str, Any]) -> str:
+        """``"METHOD /template"`` of a request, for counters and fault targeting."""
+        route, _ = self.match(environ)
+        path = route.template if route else str(environ.get("PATH_INFO") or "/")
+        return f"{environ.get('REQUEST_METHOD', 'GET')} {path}"
+
+    # -- WSGI ----------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Serve one request."""
+        try:
+            response = self.dispatch(environ)
+        except ApiError as exc:
+            response = error_response(exc, optimizer=self._is_optimizer(environ))
+        except Exception:  # pragma: no cover - a bug: answer 500, never crash the server
+            traceback.print_exc()
+            response = respond(INTERNAL_ERROR, 500)
+        return response(environ, start_response)  # LocalHub's server adds the X-Request-Id
+
+    def _is_optimizer(self, environ: Mapping[str, Any]) -> bool:
+        return str(environ.get("PATH_INFO", "")) in self._optimizer_paths
+
+    def dispatch(self, environ: dict[str, Any]) -> Response:
+        """Route, authenticate and run a request (raises :class:`ApiError`)."""
+        route, args = self.match(environ)
+        if route is None:
+            method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+            raise no_route(method, str(environ.get("PATH_INFO") or "/"))
+        req = HubRequest(environ)
+        req.read()
+        if route.auth != "none":
+            req.principal = self.tokens.authenticate(req.params)
+        return route.handler(req, **args)
