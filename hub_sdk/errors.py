@@ -6,7 +6,7 @@ Every error carries the request's ``method``, ``path``, ``status`` and the serve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = [
@@ -25,6 +25,11 @@ __all__ = [
     "UnsupportedActionError",
     "ValidationError",
 ]
+
+
+def describe(field_errors: Iterable[tuple[str, str]]) -> str:
+    """``field: reason; field: reason``: how every message lists field errors."""
+    return "; ".join(f"{field}: {reason}" for field, reason in field_errors)
 
 
 class HubError(Exception):
@@ -85,6 +90,13 @@ class ValidationError(HubError, ValueError):
     def __init__(self, message: str, *, field_errors: Sequence[tuple[str, str]] = (), **kw: Any):
         super().__init__(message, **kw)
         self.field_errors: list[tuple[str, str]] = list(field_errors)
+
+    @classmethod
+    def from_fields(
+        cls, what: str, field_errors: Sequence[tuple[str, str]], **kw: Any
+    ) -> ValidationError:
+        """``what: field: reason; ...``, carrying ``field_errors``."""
+        return cls(f"{what}: {describe(field_errors)}", field_errors=field_errors, **kw)
 
     @property
     def fields(self) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..core.exports import LazyExports
+from ..core.exports import LazyExports, register_api
 from .connection import AugerConnection, connect, login
 from .protocol import AugerProtocol
 
@@ -58,6 +58,7 @@ _exports = LazyExports(
     search="SimilarTrialsRequest TrialSearch WarmStartRequest",
     trials="Hyperparameter Trial",
 )
+register_api("auger", _exports)
 if not TYPE_CHECKING:  # type checkers see the real names above, not an Any fallback
     __getattr__, __dir__ = _exports.load, _exports.names
 

@@ -8,8 +8,9 @@ from ..core.resource import Resource
 class AugerResource(Resource, api="auger"):
     """An Auger Hub object: ``object``/``deleted`` on every stored object, unknown fields kept.
 
-    ``__inputs__`` declares request-only arguments (such as a pipeline's ``trial_id``) with their
-    types, so that they are validated before sending like the declared fields.
+    The class keyword ``inputs=`` declares request-only arguments (such as a pipeline's
+    ``trial_id``) with their types, so that they are validated before sending like the
+    declared fields.
     """
 
     object: str | None = None

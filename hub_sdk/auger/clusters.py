@@ -23,10 +23,9 @@ class ClusterTask(
     object="cluster_task",
     create_required="name",
     read_only="project_id cluster_id",
+    inputs={"traceback": str},
 ):
     """An asynchronous job run on the project's cluster (also what deleting actuals returns)."""
-
-    __inputs__ = {"traceback": str}
 
     id: int
     name: str | None = None
@@ -62,10 +61,9 @@ class Cluster(
     actions="list get create delete",
     object="cluster",
     create_required="name organization_id",
+    inputs={"project_id": int},
 ):
     """LEGACY (client <= 0.6): a compute cluster of an organization."""
-
-    __inputs__ = {"project_id": int}
 
     id: int
     name: str | None = None

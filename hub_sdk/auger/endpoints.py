@@ -51,10 +51,9 @@ class Endpoint(
     object="endpoint",
     create_required="pipeline_id",
     writable="name",
+    inputs={"pipeline_id": str},
 ):
     """A model-serving endpoint of a project (created from a pipeline)."""
-
-    __inputs__ = {"pipeline_id": str}
 
     id: str
     name: str | None = None
@@ -132,17 +131,18 @@ class EndpointActual(
     path="endpoints/{endpoint_id}/actuals",
     actions="create",
     create_required="endpoint_id actuals",
+    inputs={"actuals": list[dict[str, Any]], "prediction_group_id": str},
 ):
     """Ground truth sent to an endpoint: ``endpoint.actuals.create(actuals=[...])``."""
-
-    __inputs__ = {"actuals": list[dict[str, Any]], "prediction_group_id": str}
 
     endpoint_id: str | None = None
 
 
-class EndpointRoiValidation(AugerResource, path="endpoints/{endpoint_id}/roi_validations"):
+class EndpointRoiValidation(
+    AugerResource,
+    path="endpoints/{endpoint_id}/roi_validations",
+    inputs={"expressions": list[str]},
+):
     """The arguments of an ROI validation (see :meth:`Endpoint.validate_roi`)."""
-
-    __inputs__ = {"expressions": list[str]}
 
     endpoint_id: str | None = None

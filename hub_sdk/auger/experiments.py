@@ -30,10 +30,9 @@ class Experiment(
     object="experiment",
     create_required="name",
     read_only="dataset_manifest data_path_url",
+    inputs={"dataset_manifest_id": str},
 ):
     """An experiment in a project (ex "notebook"); ``search_space`` parses in all three shapes."""
-
-    __inputs__ = {"dataset_manifest_id": str}
 
     id: str
     name: str | None = None
@@ -60,14 +59,13 @@ class ExperimentSession(
     object="experiment_session",
     create_required="experiment_id",
     read_only="number notebook_uid embedded_pipelines starter_user_id",
+    inputs={"leaderbord": dict[str, Any]},
 ):
     """One AutoML run of an experiment (ex "project_run").
 
     ``session.pipelines`` is the child collection (``session.pipelines.create(trial_id=...)``);
     the pipelines some server versions embed are kept in ``embedded_pipelines``.
     """
-
-    __inputs__ = {"leaderbord": dict[str, Any]}
 
     id: str
     number: int | None = None

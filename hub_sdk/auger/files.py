@@ -28,14 +28,13 @@ class ProjectFileUrl(
     actions="create",
     create_required="project_id file_path",
     repr_fields="url",
+    inputs={"project_id": int, "file_path": str},
 ):
     """A presigned S3 URL for a project path: ``create`` gives an upload form, ``fetch`` a link.
 
     Not a stored record: it has no id. The form and the link carry their own credentials, so
     neither :meth:`upload` nor :meth:`download` sends the Hub token.
     """
-
-    __inputs__ = {"project_id": int, "file_path": str}
 
     url: str
     fields: dict[str, str] | None = None
@@ -125,10 +124,9 @@ class ProjectFile(
     object="project_file",
     create_required="name url",
     repr_fields="name url status",
+    inputs={"file_name": str},
 ):
     """A data file registered in a project (``url`` is ``files/...`` or ``s3://...``)."""
-
-    __inputs__ = {"file_name": str}
 
     id: int
     project_id: int | None = None

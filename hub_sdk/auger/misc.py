@@ -49,10 +49,9 @@ class Token(
     actions="create",
     create_required="email password",
     repr_fields="confirmation_required",
+    inputs={"email": str, "password": str},
 ):
     """A user token from e-mail and password (see :func:`hub_sdk.auger.login`); never shown."""
-
-    __inputs__ = {"email": str, "password": str}
 
     token: SecretStr | None = None
     confirmation_required: bool | None = None

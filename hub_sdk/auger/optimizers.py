@@ -16,6 +16,7 @@ from typing import Any
 from ..core import context
 from ..core.connection import Connection, encode_json
 from ..core.protocol import ApiResponse
+from ..core.request import Request
 from ..core.retry import backoff_delay
 from ..errors import APIConnectionError, RateLimitError, ServerError, ValidationError
 from .models import AugerModel
@@ -87,8 +88,7 @@ def post(
             field_errors=[("optimizers_url", "is required")],
         )
     url = f"{base}/{path.lstrip('/')}"
-    data = dict(body)
-    conn.auth.apply({}, data)
+    data = conn.auth.apply(Request("POST", url, body=dict(body))).body
     raw = gzip.compress(encode_json(data, "POST", path), compresslevel=5)
     headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
     attempt = 0

@@ -27,10 +27,9 @@ class Pipeline(
     object="pipeline",
     create_required="trial_id",
     read_only="trial datasource_manifest_name organization_id project_id",
+    inputs={"trial_id": str, "experiment_session_id": str},
 ):
     """A deployable model built from a trial (``trial.pipelines.create()``); embeds its trial."""
-
-    __inputs__ = {"trial_id": str, "experiment_session_id": str}
 
     id: str
     status: str | None = None

@@ -29,13 +29,12 @@ class PredictionGroup(
     object="prediction_group",
     create_required="pipeline_id records features",
     repr_fields="status records_count",
+    inputs=_RECORDS,
 ):
     """A batch of predictions requested from a pipeline (``pipeline.predict(records, features)``).
 
     ``result`` is filled in once ``status`` is final; :meth:`refresh` polls it.
     """
-
-    __inputs__ = _RECORDS
 
     id: str
     pipeline_id: str | None = None
@@ -59,10 +58,9 @@ class Prediction(
     object="prediction",
     create_required="pipeline_id records features",
     repr_fields="status records_count",
+    inputs=_RECORDS,
 ):
     """LEGACY prediction request against a pipeline (superseded by :class:`PredictionGroup`)."""
-
-    __inputs__ = _RECORDS
 
     id: int
     pipeline_id: str | None = None
@@ -98,6 +96,7 @@ def date_range(from_date: dt.date | str, to_date: dt.date | str) -> dict[str, st
 class Actual(
     AugerResource,
     path="actuals",
+    inputs={"actuals": list[dict[str, Any]]},
     actions="create",
     create_required="pipeline_id actuals",
     repr_fields="pipeline_id",
@@ -107,8 +106,6 @@ class Actual(
     Each actual is ``{"prediction_id": ..., "actual": ...}``; the server answers with an empty
     object. :meth:`delete_range` deletes a pipeline's actuals between two dates.
     """
-
-    __inputs__ = {"actuals": list[dict[str, Any]]}
 
     pipeline_id: str | None = None
     endpoint_id: str | None = None

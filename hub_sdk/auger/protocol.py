@@ -3,23 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
 import requests
-from typing_extensions import TypedDict
+from typing_extensions import NotRequired, TypedDict
 
-from ..core.protocol import ApiResponse, Page, WireProtocol
+from ..core.protocol import WireProtocol
+from ..core.request import Request
 from ..core.secret import redact
 from ..core.text import html_text
 from ..errors import APIStatusError, ValidationError
 
-if TYPE_CHECKING:
-    from pydantic import BaseModel
+T = TypeVar("T")
 
-    from ..core.connection import Connection
 
-TOKEN_KEYS = ("project_api_token", "cluster_api_token", "token", "system_token")
+class _Pagination(TypedDict, total=False):
+    """``meta.pagination`` of a listing (only the total matters to paging)."""
+
+    total: int | None
+
+
+class _Meta(TypedDict, total=False):
+    """``meta`` of a listing."""
+
+    pagination: _Pagination | None
+
+
+class AugerListing(TypedDict, Generic[T]):
+    """A listing's body: ``{"data": [item, ...], "meta": {"pagination": {"total": N}}}``."""
+
+    data: list[T]
+    meta: NotRequired[_Meta | None]
 
 
 class AugerProtocol(WireProtocol):
@@ -31,14 +45,33 @@ class AugerProtocol(WireProtocol):
 
     name = "auger"
     prefix = "/api/v1"
-    body_params = True
+    listing = AugerListing
 
-    def prepare(
-        self, method: str, params: Mapping[str, Any] | None, body: Any
+    def place_params(
+        self, params: Mapping[str, Any] | None, body: Any
     ) -> tuple[dict[str, Any] | None, Any]:
+        """Params travel in the JSON body, before the body's own fields."""
         if params is None and body is None:
-            return None, None  # no JSON body unless a token needs one (e.g. presigned S3 links)
-        return super().prepare(method, params, body)
+            return None, None  # no JSON body unless a token needs one
+        if body is not None and not isinstance(body, Mapping):
+            return None, body
+        return None, {**(params or {}), **(body or {})}
+
+    def page_request(
+        self,
+        path: str,
+        filters: Mapping[str, Any],
+        offset: int,
+        size: int,
+        order_by: str | None = None,
+    ) -> Request:
+        """``GET path`` with ``offset``/``limit`` beside the filters (there is no ordering)."""
+        if order_by is not None:
+            raise ValidationError(
+                "the Auger Hub API has no server-side ordering",
+                field_errors=[("order_by", "not supported by this API")],
+            )
+        return self.request("GET", path, params={**filters, "offset": offset, "limit": size})
 
     def unwrap(self, payload: Any) -> tuple[Any, dict[str, Any]]:
         if not isinstance(payload, Mapping):
@@ -69,8 +102,8 @@ class AugerProtocol(WireProtocol):
                 fields.append((str(param), str(message)))
         return "; ".join(texts) or None, fields
 
-    def error(self, resp: requests.Response, method: str, path: str) -> APIStatusError:
-        exc = super().error(resp, method, path)
+    def error(self, resp: requests.Response) -> APIStatusError:
+        exc = super().error(resp)
         content = resp.content
         if exc.body is None and content.lstrip()[:1] == b"<":
             # An HTML page (Rails' exception page, Heroku's "Application Error"): keep its text.
@@ -79,54 +112,7 @@ class AugerProtocol(WireProtocol):
                 exc.message = redact(f"HTTP {resp.status_code} {resp.reason or 'error'}: {text}")
         return exc
 
-    def fetch_page(
-        self,
-        conn: Connection,
-        path: str,
-        params: Mapping[str, Any],
-        offset: int,
-        limit: int,
-        order_by: str | None = None,
-        item: type[BaseModel] | None = None,
-    ) -> tuple[Page[Any], ApiResponse]:
-        if order_by is not None:
-            raise ValidationError(
-                "the Auger Hub API has no server-side ordering",
-                field_errors=[("order_by", "not supported by this API")],
-            )
-        params = {**params, "offset": offset, "limit": limit}
-        if item is not None:
-            resp = conn.request(
-                "GET", path, params=params, decoder=partial(self.decode_page, item=item)
-            )
-            return Page(resp.data, resp.meta["total"]), resp
-        resp = conn.request("GET", path, params=params)
-        items = self.page_items(resp.data)
-        pagination = resp.meta.get("pagination")
+    def page_total(self, data: Any, meta: Mapping[str, Any]) -> int | None:
+        pagination = meta.get("pagination")
         total = pagination.get("total") if isinstance(pagination, Mapping) else None
-        return Page(items, total if isinstance(total, int) else None), resp
-
-    def page_model(self, item: type[BaseModel]) -> type[BaseModel]:
-        import pydantic  # on first use: keeps ``import hub_sdk`` light
-
-        return pydantic.create_model(
-            f"{item.__name__}AugerPage",
-            data=(list[item], ...),  # type: ignore[valid-type]
-            meta=(_Meta | None, None),
-        )
-
-    def page_parts(self, page: Any) -> tuple[list[Any], int | None]:
-        pagination = (page.meta or {}).get("pagination") or {}
-        return page.data, pagination.get("total")
-
-
-class _Pagination(TypedDict, total=False):
-    """``meta.pagination`` of a listing (only the total matters to paging)."""
-
-    total: int | None
-
-
-class _Meta(TypedDict, total=False):
-    """``meta`` of a listing."""
-
-    pagination: _Pagination | None
+        return total if isinstance(total, int) else None

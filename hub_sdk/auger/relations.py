@@ -33,10 +33,8 @@ class EmbeddedManager(Generic[R]):
         out = []
         for item in self._items:
             if all(getattr(item, k, None) == v for k, v in filters.items()):
-                private = item.__pydantic_private__
-                if private is not None and private.get("_raw") is None:
-                    private["_connection"] = self._conn
-                    private["_raw"] = item.model_dump(mode="json", by_alias=True)
+                if item._raw is None:
+                    item._bind(self._conn, item.model_dump(mode="json", by_alias=True))
                 out.append(item)
         return out
 

@@ -17,10 +17,9 @@ class WarmStartRequest(
     object="warm_start_request",
     create_required="dataset_manifest_id score_name",
     repr_fields="score_name status",
+    inputs={"dataset_manifest_id": str},
 ):
     """Asks for good starting hyperparameters for a dataset; ``refresh()`` until ``done``."""
-
-    __inputs__ = {"dataset_manifest_id": str}
 
     id: int
     score_name: str | None = None
@@ -37,10 +36,9 @@ class SimilarTrialsRequest(
     object="similar_trials_request",
     create_required="dataset_manifest_id algorithm_name algorithm_params_hash",
     repr_fields="algorithm_name status",
+    inputs={"dataset_manifest_id": str},
 ):
     """Asks for trials similar to an algorithm setting; ``refresh()`` until ``done``."""
-
-    __inputs__ = {"dataset_manifest_id": str}
 
     id: int
     algorithm_name: str | None = None

@@ -43,14 +43,13 @@ class Trial(
     create_required="id refit_data_path",
     read_only="raw_data metrics metrics_status pdf_data pdf_data_status trial_metrics_count",
     repr_fields="score_name score_value",
+    inputs={"refit_data_path": str, "evaluation_type": str},
 ):
     """One evaluated model of an experiment session.
 
     ``Trial.create`` is the server's *refit* (a new trial copied from ``id``); see :meth:`refit`.
     Many trials are written at once with ``session.update_trials([...])``.
     """
-
-    __inputs__ = {"refit_data_path": str, "evaluation_type": str}
 
     id: str | int
     experiment_session_id: str | None = None

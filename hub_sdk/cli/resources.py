@@ -223,7 +223,7 @@ def _is_string_field(cls: type[Resource] | None, key: str) -> bool:
     """Whether ``key`` is declared as a string, so ``name=123`` stays the string ``"123"``."""
     if cls is None:
         return False
-    annotation: Any = getattr(cls, "__inputs__", {}).get(key)
+    annotation: Any = cls.__resource__.inputs.get(key)
     if annotation is None:
         info = cls.model_fields.get(key)
         if info is None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from ..auger.connection import AugerConnection, _auth
+from ..core.request import Request
 from ..core.retry import RetryPolicy, backoff_delay, is_idempotent
 from ..core.text import html_text
 from ..errors import (
@@ -218,9 +219,7 @@ class HubApiClient:
 
     def tokens_payload(self) -> dict[str, str]:
         """The token body key the client adds to every request."""
-        body: dict[str, Any] = {}
-        self.connection.auth.apply({}, body)
-        return body
+        return dict(self.connection.auth.apply(Request("POST", "", body={})).body)
 
     def full_path(self, relative_path: str, base_url: str) -> str:
         """The absolute URL of a path."""

@@ -19,9 +19,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.connection import Timeout
 from ..core.pagination import LazyList
 from ..core.protocol import Page
+from ..core.request import Timeout
 from ..errors import APIStatusError, HubError
 from ..fedn.connection import FednConnection, connect
 
@@ -128,11 +128,9 @@ class APIClient:
         order_by = None if sort is None else ("-" if sort[1] == "desc" else "") + sort[0]
         count: int | None = None
 
-        def fetch(offset: int, limit: int) -> Page[Any]:
+        def fetch(offset: int, size: int) -> Page[Any]:
             nonlocal count
-            page, _ = self.conn.protocol.fetch_page(
-                self.conn, path, query, skip + offset, limit, order_by
-            )
+            page = self.conn.fetch_page(path, query, skip + offset, size, order_by)
             count = page.total
             left = None if page.total is None else max(0, page.total - skip)
             return Page(page.items, left)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .secret import Secret
+
+if TYPE_CHECKING:
+    from .request import Request
 
 
 class Auth:
@@ -13,8 +15,9 @@ class Auth:
 
     kind: str = "none"
 
-    def apply(self, headers: MutableMapping[str, str], body: dict[str, Any] | None) -> None:
-        """Add the credential to ``headers`` and/or ``body`` (which may be None)."""
+    def apply(self, request: Request) -> Request:
+        """``request`` carrying this credential."""
+        return request
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(kind={self.kind!r})"
@@ -28,14 +31,9 @@ class BodyTokenAuth(Auth):
         self.kind = key
         self.token = Secret(token) if not isinstance(token, Secret) else token
 
-    @property
-    def in_body(self) -> bool:
-        """Whether requests need a JSON body to carry the credential."""
-        return bool(self.token)
-
-    def apply(self, headers: MutableMapping[str, str], body: dict[str, Any] | None) -> None:
-        if body is not None and self.token:
-            body[self.key] = self.token.reveal()
+    def apply(self, request: Request) -> Request:
+        """``request`` with the token in its JSON body or form (a body is made if it has none)."""
+        return request.with_body_field(self.key, self.token.reveal()) if self.token else request
 
 
 class HeaderTokenAuth(Auth):
@@ -51,6 +49,8 @@ class HeaderTokenAuth(Auth):
         self.token = Secret(raw)
         self.scheme = scheme
 
-    def apply(self, headers: MutableMapping[str, str], body: dict[str, Any] | None) -> None:
-        if self.token:
-            headers["Authorization"] = f"{self.scheme} {self.token.reveal()}"
+    def apply(self, request: Request) -> Request:
+        """``request`` with the ``Authorization`` header."""
+        if not self.token:
+            return request
+        return request.with_header("Authorization", f"{self.scheme} {self.token.reveal()}")

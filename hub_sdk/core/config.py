@@ -31,7 +31,7 @@ from typing_extensions import TypedDict
 from ..errors import ValidationError
 
 if TYPE_CHECKING:
-    from .connection import Timeout
+    from .request import Timeout
 
 
 class TuningOptions(TypedDict, total=False):

@@ -15,31 +15,30 @@ import warnings
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import replace
 from types import TracebackType
-from typing import Any, Literal, overload
-from urllib.parse import urlencode, urljoin, urlsplit
+from typing import Any, Literal, TypeVar, overload
+from urllib.parse import urljoin, urlsplit
 
 import cachetools
 import requests
 from requests.adapters import HTTPAdapter
-from requests.cookies import get_cookie_header
-from requests.hooks import default_hooks
-from requests.structures import CaseInsensitiveDict
+from typing_extensions import Unpack
 from urllib3.filepost import encode_multipart_formdata
 
 from .._version import __version__
 from ..errors import APIConnectionError, APITimeoutError, HubError, ValidationError
-from . import context
+from . import _requests, context
+from ._requests import Wire
 from .auth import Auth
 from .progress import UploadBody
-from .protocol import ApiResponse, WireProtocol, snippet
+from .protocol import ApiResponse, Page, WireProtocol, snippet
+from .request import Expect, Request, RequestOptions, Timeout
 from .retry import Decision, Outcome, RetryPolicy, decide, may_have_been_applied
 from .secret import redact, redact_mapping
 
 log = logging.getLogger("hub_sdk")
 
-Timeout = float | tuple[float, float] | None
-Decoder = Callable[[requests.Response, str, str], ApiResponse]
-Expect = Literal["json", "text", "bytes", "stream"]
+T = TypeVar("T")
+R = TypeVar("R")
 
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -155,23 +154,6 @@ class ResourceCache:
         return f"<ResourceCache {len(self)} entries, hits={self.hits} misses={self.misses}>"
 
 
-def _classify(exc: requests.RequestException) -> Outcome:
-    """Map a requests exception to what it tells about the attempt."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return Outcome.CONNECT_FAILED
-    if isinstance(exc, requests.exceptions.Timeout):
-        return Outcome.TIMEOUT
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        # A refused or unresolvable connection never carried the request.
-        reason: Any = exc.args[0] if exc.args else None
-        reason = getattr(reason, "reason", reason)
-        name = type(reason).__name__
-        if name in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"):
-            return Outcome.CONNECT_FAILED
-        return Outcome.CONNECTION_LOST
-    return Outcome.CONNECTION_LOST
-
-
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
@@ -277,16 +259,8 @@ class Connection:
         *,
         params: Mapping[str, Any] | None = ...,
         body: Any = ...,
-        headers: Mapping[str, str] | None = ...,
-        files: Any = ...,
-        form: Mapping[str, Any] | None = ...,
-        raw_body: bytes | None = ...,
-        upload_progress: Callable[[int, int | None], None] | None = ...,
-        decoder: Decoder | None = ...,
-        timeout: Timeout = ...,
-        max_retries: int | None = ...,
         expect: Literal["json", "text", "bytes"] = ...,
-        auth: bool = ...,
+        **options: Unpack[RequestOptions],
     ) -> ApiResponse: ...
 
     @overload
@@ -297,16 +271,8 @@ class Connection:
         *,
         params: Mapping[str, Any] | None = ...,
         body: Any = ...,
-        headers: Mapping[str, str] | None = ...,
-        files: Any = ...,
-        form: Mapping[str, Any] | None = ...,
-        raw_body: bytes | None = ...,
-        upload_progress: Callable[[int, int | None], None] | None = ...,
-        decoder: Decoder | None = ...,
-        timeout: Timeout = ...,
-        max_retries: int | None = ...,
         expect: Literal["stream"],
-        auth: bool = ...,
+        **options: Unpack[RequestOptions],
     ) -> requests.Response: ...
 
     def request(
@@ -316,99 +282,111 @@ class Connection:
         *,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        files: Any = None,
-        form: Mapping[str, Any] | None = None,
-        raw_body: bytes | None = None,
-        upload_progress: Callable[[int, int | None], None] | None = None,
-        decoder: Decoder | None = None,
-        timeout: Timeout = None,
-        max_retries: int | None = None,
         expect: Expect = "json",
-        auth: bool = True,
+        **options: Unpack[RequestOptions],
     ) -> ApiResponse | requests.Response:
-        """Send a request with retries and return the decoded response.
+        """Send an API call: ``params`` travel where the API puts them, ``body`` is JSON.
 
-        ``params`` travel where the API puts them (query string, or the JSON body for the
-        Auger API); ``body`` is JSON; ``files``/``form`` make a multipart form; ``raw_body``
-        is sent as is. ``expect`` says how to read a success: ``json`` (decoded through the
-        API's envelope), ``text``, ``bytes`` or ``stream`` (the open ``requests.Response``).
-        ``upload_progress(sent, total)`` is called as a multipart upload goes out; ``decoder``
-        replaces the API's JSON decoding of a success (it runs inside the retry loop).
+        The other options are :class:`~hub_sdk.core.request.Request`'s. ``expect="stream"``
+        returns the open ``requests.Response``; otherwise the decoded response.
         """
-        method = method.upper()
-        query, json_body = self.protocol.prepare(method, params, body)
-        url = self.url(path)
-        req_headers: dict[str, str] = dict(headers or {})
-        same_origin = _origin(url) == _origin(self.base_url)
-        data: Any = None
-        if files is not None or form is not None:
-            data = dict(form or {})
-            if auth and same_origin:
-                self.auth.apply(req_headers, data)
-            if upload_progress is not None:
-                fields = [*data.items(), *(dict(files or {})).items()]
-                content, content_type = encode_multipart_formdata(fields)
-                data, files = UploadBody(content, upload_progress), None
-                req_headers["Content-Type"] = content_type
-        elif raw_body is not None:
-            data = raw_body
-            if auth and same_origin:
-                self.auth.apply(req_headers, None)
-        else:
-            if json_body is None and getattr(self.auth, "in_body", False) and auth:
-                json_body = {}
-            if auth and same_origin and isinstance(json_body, dict):
-                json_body = dict(json_body)
-                self.auth.apply(req_headers, json_body)
-            elif auth and same_origin:
-                self.auth.apply(req_headers, None)
-            if json_body is not None:
-                data = encode_json(json_body, method, path)
-                req_headers.setdefault("Content-Type", "application/json")
-        policy = self.retry if max_retries is None else replace(self.retry, max_retries=max_retries)
-        return self._send_with_retries(
-            method,
-            path,
-            url,
-            query,
-            data,
-            files,
-            req_headers,
-            timeout if timeout is not None else self.timeout,
-            policy,
-            expect,
-            decoder,
-        )
+        codec = self.protocol
+        req = codec.request(method, path, params=params, body=body, expect=expect, **options)
+        return self.open(req) if req.expect == "stream" else self.send(req)
 
-    def _send_with_retries(
+    def send(self, request: Request) -> ApiResponse:
+        """Send ``request`` with retries; the success read as ``request.expect`` says."""
+        return self._exchange(request, self._reader(request.expect))
+
+    def open(self, request: Request) -> requests.Response:
+        """Send ``request`` with retries; the success's open response (close it when done)."""
+        return self._exchange(replace(request, expect="stream"), _as_is)
+
+    @overload
+    def fetch_page(
         self,
-        method: str,
         path: str,
-        url: str,
-        query: dict[str, Any] | None,
-        data: Any,
-        files: Any,
-        headers: dict[str, str],
-        timeout: Timeout,
-        policy: RetryPolicy,
-        expect: Expect,
-        decoder: Decoder | None = None,
-    ) -> ApiResponse | requests.Response:
+        filters: Mapping[str, Any],
+        offset: int,
+        size: int,
+        order_by: str | None = ...,
+        *,
+        item: type[T],
+    ) -> Page[T]: ...
+
+    @overload
+    def fetch_page(
+        self,
+        path: str,
+        filters: Mapping[str, Any],
+        offset: int,
+        size: int,
+        order_by: str | None = ...,
+    ) -> Page[Any]: ...
+
+    def fetch_page(
+        self,
+        path: str,
+        filters: Mapping[str, Any],
+        offset: int,
+        size: int,
+        order_by: str | None = None,
+        *,
+        item: type[T] | None = None,
+    ) -> Page[Any]:
+        """One page of the listing at ``path``: ``size`` items from ``offset``, as ``item``
+        objects (plain JSON without one), validated in one pass from the bytes."""
+        codec = self.protocol
+        req = codec.page_request(path, filters, offset, size, order_by)
+        return self._exchange(req, lambda resp: codec.decode_page(resp, item))
+
+    def _wire(self, req: Request) -> Wire:
+        """``req`` as it goes out: absolute URL, credential, encoded body."""
+        url = self.url(req.path)
+        if req.auth and _origin(url) == _origin(self.base_url):
+            req = self.auth.apply(req)
+        headers = dict(req.headers or {})
+        files: Any = req.files
+        if files is not None or req.form is not None:
+            data: Any = dict(req.form or {})
+            if req.upload_progress is not None:
+                fields = [*data.items(), *dict(files or {}).items()]
+                content, content_type = encode_multipart_formdata(fields)
+                data, files = UploadBody(content, req.upload_progress), None
+                headers["Content-Type"] = content_type
+        elif req.raw_body is not None:
+            data = req.raw_body
+        elif req.body is not None:
+            data = encode_json(req.body, req.method, req.path)
+            headers.setdefault("Content-Type", "application/json")
+        else:
+            data = None
+        query = dict(req.query) if req.query else None
+        return Wire(req.method, url, query, headers, data, files)
+
+    def _exchange(self, req: Request, read: Callable[[requests.Response], R]) -> R:
+        """Send ``req``, retrying as its method and the outcome allow; ``read`` a success."""
+        method, path = req.method, req.path
+        wire = self._wire(req)
+        timeout = req.timeout if req.timeout is not None else self.timeout
+        policy = self.retry
+        if req.max_retries is not None:
+            policy = replace(policy, max_retries=req.max_retries)
+        stream = req.expect == "stream"
         attempt = 0
         started = time.perf_counter()
         logging_on = log.isEnabledFor(logging.INFO)
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s %s body=%s", method, path, self._preview(data))
+            log.debug("%s %s body=%s", method, path, self._preview(wire.data))
         while True:
             t0 = time.perf_counter()
             status: int | None = None
             retry_after: float | None = None
             error: HubError
             try:
-                resp = self._send(method, url, query, data, files, headers, timeout, expect)
+                resp = self._send(wire, timeout, stream)
             except requests.RequestException as exc:
-                outcome = _classify(exc)
+                outcome = _requests.outcome(exc)
                 kind = APITimeoutError if outcome is Outcome.TIMEOUT else APIConnectionError
                 if isinstance(exc, requests.exceptions.ConnectTimeout):
                     kind = APITimeoutError
@@ -422,9 +400,10 @@ class Connection:
                 status = resp.status_code
                 if 200 <= status < 300:
                     try:
-                        result = self._read(resp, method, path, expect, decoder)
+                        result = read(resp)
                     except HubError as exc:
                         outcome = Outcome.BAD_BODY
+                        self._locate(exc, req, resp)
                         exc.may_have_been_applied = may_have_been_applied(method, outcome)
                         if not getattr(exc, "retryable", True):
                             raise  # valid JSON of the wrong shape: asking again won't help
@@ -435,7 +414,8 @@ class Connection:
                         return result
                 else:
                     outcome = Outcome.STATUS
-                    error = self.protocol.error(resp, method, path)
+                    error = self.protocol.error(resp)
+                    self._locate(error, req, resp)
                     error.may_have_been_applied = may_have_been_applied(method, outcome, status)
                     retry_after = getattr(error, "retry_after", None)
                     if retry_after is None and status in (503, 429):
@@ -472,111 +452,62 @@ class Connection:
             time.sleep(decision.delay)
             attempt += 1
 
-    def _send(
-        self,
-        method: str,
-        url: str,
-        query: dict[str, Any] | None,
-        data: Any,
-        files: Any,
-        headers: dict[str, str],
-        timeout: Timeout,
-        expect: Expect,
-    ) -> requests.Response:
+    def _locate(self, exc: HubError, req: Request, resp: requests.Response) -> None:
+        """Say on ``exc`` which request and response it is about (where it does not yet)."""
+        exc.method = exc.method or req.method
+        exc.path = exc.path or req.path
+        exc.status = exc.status or resp.status_code
+        exc.request_id = exc.request_id or self.protocol.request_id(resp.headers)
+
+    def _send(self, wire: Wire, timeout: Timeout, stream: bool) -> requests.Response:
         """One attempt, following same-origin redirects with credentials and others without."""
-        stream = expect == "stream"
         for _ in range(_MAX_REDIRECTS + 1):
-            prep = self._prepare(method, url, query, data, files, headers)
+            prep = _requests.prepare(self.session, wire)
             self.requests_sent += 1
             resp = self.session.send(
                 prep,
                 timeout=timeout,
                 allow_redirects=False,
                 stream=stream,
-                **self._env_settings(url),
+                **self._env_settings(wire.url),
             )
             if resp.status_code not in _REDIRECTS or "location" not in resp.headers:
                 return resp
-            target = urljoin(url, resp.headers["location"])
+            target = urljoin(wire.url, resp.headers["location"])
             resp.close()
-            if _origin(target) != _origin(url):
+            if _origin(target) != _origin(wire.url):
                 # Never carry credentials to another host: drop the header and body tokens.
-                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
-                data = _strip_body_credentials(data)
+                headers = {k: v for k, v in wire.headers.items() if k.lower() != "authorization"}
+                wire = replace(wire, headers=headers, data=_strip_body_credentials(wire.data))
             if resp.status_code == 303 or (
-                resp.status_code in (301, 302) and method not in ("GET", "HEAD")
+                resp.status_code in (301, 302) and wire.method not in ("GET", "HEAD")
             ):
-                method, data, files = "GET", None, None
-            url, query = target, None
-        raise APIConnectionError(f"more than {_MAX_REDIRECTS} redirects", method=method, path=url)
-
-    def _prepare(
-        self,
-        method: str,
-        url: str,
-        query: dict[str, Any] | None,
-        data: Any,
-        files: Any,
-        headers: dict[str, str],
-    ) -> requests.PreparedRequest:
-        """Build the request; JSON and raw bodies take a fast path around requests' merging."""
-        session = self.session
-        if files is not None or not (data is None or isinstance(data, bytes)) or session.auth:
-            return session.prepare_request(
-                requests.Request(method, url, headers=headers, params=query, data=data, files=files)
-            )
-        prep = requests.PreparedRequest()
-        prep.method = method
-        if query:
-            sep = "&" if urlsplit(url).query else "?"
-            url = url + sep + urlencode(
-                [(k, v) for k, v in query.items() if v is not None], doseq=True
-            )
-        prep.url = url
-        merged: CaseInsensitiveDict[str] = CaseInsensitiveDict()
-        for key, value in session.headers.items():
-            merged[key] = value if isinstance(value, str) else value.decode()
-        merged.update(headers)
-        if data is not None:
-            merged["Content-Length"] = str(len(data))
-        elif method not in ("GET", "HEAD"):
-            merged["Content-Length"] = "0"
-        prep.headers = merged
-        prep.body = data
-        prep._cookies = session.cookies  # type: ignore[attr-defined]
-        if session.cookies:
-            cookie = get_cookie_header(session.cookies, prep)  # type: ignore[no-untyped-call]
-            if cookie:
-                merged["Cookie"] = cookie
-        prep.hooks = default_hooks()
-        return prep
+                wire = replace(wire, method="GET", data=None, files=None)
+            wire = replace(wire, url=target, query=None)
+        raise APIConnectionError(
+            f"more than {_MAX_REDIRECTS} redirects", method=wire.method, path=wire.url
+        )
 
     def _env_settings(self, url: str) -> dict[str, Any]:
         """Proxy and CA settings from the environment, computed once per origin."""
         key = _origin(url)
         settings = self._env.get(key)
         if settings is None:
-            merged = self.session.merge_environment_settings(url, {}, None, self.verify, None)
-            settings = {k: v for k, v in merged.items() if k != "stream"}
-            self._env[key] = settings
+            settings = self._env[key] = _requests.environment(self.session, url, self.verify)
         return settings
 
-    def _read(
-        self,
-        resp: requests.Response,
-        method: str,
-        path: str,
-        expect: Expect,
-        decoder: Decoder | None = None,
-    ) -> ApiResponse | requests.Response:
-        if expect == "stream":
-            return resp
-        rid = self.protocol.request_id(resp.headers)
+    def _reader(self, expect: Expect) -> Callable[[requests.Response], ApiResponse]:
+        """How to read a success: JSON through the API's envelope, or the body as is."""
         if expect == "json":
-            return (decoder or self.protocol.decode)(resp, method, path)
-        content = resp.content
-        data: Any = content if expect == "bytes" else content.decode(resp.encoding or "utf-8")
-        return ApiResponse(resp.status_code, resp.headers, content, data, {}, rid, resp, None)
+            return self.protocol.decode
+
+        def read(resp: requests.Response) -> ApiResponse:
+            content = resp.content
+            data: Any = content if expect != "text" else content.decode(resp.encoding or "utf-8")
+            rid = self.protocol.request_id(resp.headers)
+            return ApiResponse(resp.status_code, resp.headers, content, data, {}, rid, resp, None)
+
+        return read
 
     def _log(self, method: str, path: str, status: int, started: float, attempt: int) -> None:
         log.info(
@@ -611,6 +542,10 @@ def _strip_body_credentials(data: Any) -> Any:
 
             return json.dumps({k: v for k, v in decoded.items() if k not in SECRET_KEYS}).encode()
     return data
+
+
+def _as_is(resp: requests.Response) -> requests.Response:
+    return resp
 
 
 def _describe(outcome: Outcome) -> str:

@@ -18,6 +18,22 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+_apis: dict[str, LazyExports] = {}
+
+
+def register_api(api: str, exports: LazyExports) -> None:
+    """Make ``exports`` the way core reaches the resource modules of the API ``api``.
+
+    An API package registers its exports when it is imported, so core can load the module
+    of a resource that a relation names, without naming the package itself.
+    """
+    _apis[api] = exports
+
+
+def api_exports(api: str) -> LazyExports | None:
+    """The exports the API package ``api`` registered (None if it has not been imported)."""
+    return _apis.get(api)
+
 
 class LazyExports:
     """The lazily imported names of one package, and its ``__getattr__`` / ``__dir__``."""

@@ -22,9 +22,9 @@ log = logging.getLogger("hub_sdk")
 
 
 class PageFetcher(Protocol[T]):
-    """Fetch up to ``limit`` items starting at ``offset``; report the server's total if known."""
+    """Fetch up to ``size`` items starting at ``offset``; report the server's total if known."""
 
-    def __call__(self, offset: int, limit: int, /) -> Page[T]: ...  # pragma: no cover
+    def __call__(self, offset: int, size: int, /) -> Page[T]: ...  # pragma: no cover
 
 
 class LazyList(Generic[T]):

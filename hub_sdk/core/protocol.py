@@ -1,6 +1,9 @@
-"""The per-API wire protocol: where params travel, how bodies, pages and errors are read.
+"""The per-API wire protocol: a pure codec that builds requests and reads responses.
 
-``core`` knows nothing of Auger or FEDn: each API supplies a :class:`WireProtocol` subclass.
+``core`` knows nothing of Auger or FEDn: each API supplies a :class:`WireProtocol` subclass
+saying where params travel, how a page is asked for, and how envelopes, pages and errors
+read. A protocol never holds a connection: :class:`~hub_sdk.core.connection.Connection`
+sends what it builds and hands it what came back.
 """
 
 from __future__ import annotations
@@ -8,27 +11,29 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import requests
+from typing_extensions import Unpack
 
-from ..errors import APIStatusError, ResponseDecodeError, status_error_class
+from ..errors import APIStatusError, ResponseDecodeError, describe, status_error_class
+from .request import Expect, Request, RequestOptions
 from .secret import redact, redact_mapping
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
-    from .connection import Connection
+    from pydantic import TypeAdapter
 
 T = TypeVar("T")
 
 
 @dataclass(slots=True)
 class Page(Generic[T]):
-    """One page of a listing: its items and the server's total (None when unknown)."""
+    """One page of a listing: its items, the server's total (None when unknown), and the
+    page's body as bytes (so objects can recall the server's copy of themselves)."""
 
     items: list[T]
     total: int | None = None
+    body: RawBody | None = None
 
 
 _UNDECODED: Any = object()
@@ -113,12 +118,18 @@ def snippet(content: bytes, limit: int = 200) -> str:
 
 
 class WireProtocol:
-    """Base protocol: JSON in, JSON out, query-string params, ``{"message"}`` errors."""
+    """Base codec: query-string params, plain JSON bodies and lists, ``{"message"}`` errors.
+
+    ``listing`` is the type of a listing's body, generic in its item type: a page is
+    validated as ``listing[Item]`` in one pass from the bytes.
+    """
 
     name: str = "generic"
     prefix: str = ""
     request_id_headers: tuple[str, ...] = ("x-request-id",)
-    body_params: bool = False  # True: params travel in the JSON body for every verb
+    listing: ClassVar[Any] = list
+
+    # -- building requests -------------------------------------------------------------------
 
     def url(self, base_url: str, path: str) -> str:
         """The absolute URL of an API path."""
@@ -126,31 +137,42 @@ class WireProtocol:
             return path
         return base_url + self.prefix + "/" + path.lstrip("/")
 
-    def prepare(
-        self, method: str, params: Mapping[str, Any] | None, body: Any
-    ) -> tuple[dict[str, Any] | None, Any]:
-        """Split ``params`` and ``body`` into (query string, JSON body)."""
-        if self.body_params:
-            merged: dict[str, Any] = dict(params or {})
-            if isinstance(body, Mapping):
-                merged.update(body)
-            elif body is not None:
-                return None, body
-            return None, merged
-        return (dict(params) if params else None), body
-
     def collection(self, path: str) -> str:
         """The path of a collection route (FEDn wants a trailing slash)."""
         return path
 
-    def page_items(self, data: Any) -> list[Any]:
-        """The items of a decoded listing payload."""
-        if not isinstance(data, list):
-            raise ResponseDecodeError(
-                f"expected a list of items, got {type(data).__name__}",
-                snippet=redact(repr(data)[:200]),
-            )
-        return data
+    def place_params(
+        self, params: Mapping[str, Any] | None, body: Any
+    ) -> tuple[dict[str, Any] | None, Any]:
+        """Where ``params`` travel: (query string, JSON body)."""
+        return (dict(params) if params else None), body
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        expect: Expect = "json",
+        **options: Unpack[RequestOptions],
+    ) -> Request:
+        """The request of an API call, its ``params`` placed where this API reads them."""
+        query, json_body = self.place_params(params, body)
+        return Request(method.upper(), path, query, json_body, expect=expect, **options)
+
+    def page_request(
+        self,
+        path: str,
+        filters: Mapping[str, Any],
+        offset: int,
+        size: int,
+        order_by: str | None = None,
+    ) -> Request:
+        """The request of one page: ``size`` items from ``offset``, narrowed by ``filters``."""
+        raise NotImplementedError(f"the {self.name} API has no listings")
+
+    # -- reading responses -------------------------------------------------------------------
 
     def request_id(self, headers: Mapping[str, str]) -> str | None:
         """The server's request id, if it sent one."""
@@ -164,10 +186,9 @@ class WireProtocol:
         """Split a decoded JSON body into (data, meta)."""
         return payload, {}
 
-    def decode(self, resp: requests.Response, method: str, path: str) -> ApiResponse:
+    def decode(self, resp: requests.Response) -> ApiResponse:
         """Decode a 2xx JSON response; raises :class:`ResponseDecodeError` on a bad body."""
         content = resp.content
-        rid = self.request_id(resp.headers)
         try:
             payload = json.loads(content) if content else None
         except ValueError:
@@ -175,10 +196,6 @@ class WireProtocol:
                 f"expected JSON, got {resp.headers.get('Content-Type', 'no content type')}"
                 f" ({len(content)} bytes): {snippet(content)}",
                 snippet=snippet(content),
-                method=method,
-                path=path,
-                status=resp.status_code,
-                request_id=rid,
             ) from None
         try:
             data, meta = self.unwrap(payload)
@@ -186,12 +203,45 @@ class WireProtocol:
             raise ResponseDecodeError(
                 f"unexpected response shape ({exc}): {snippet(content)}",
                 snippet=snippet(content),
-                method=method,
-                path=path,
-                status=resp.status_code,
-                request_id=rid,
             ) from None
+        rid = self.request_id(resp.headers)
         return ApiResponse(resp.status_code, resp.headers, content, data, meta, rid, resp, self)
+
+    def page_items(self, data: Any) -> list[Any]:
+        """The items of a listing's (unwrapped) data."""
+        if not isinstance(data, list):
+            raise ResponseDecodeError(
+                f"expected a list of items, got {type(data).__name__}",
+                snippet=redact(repr(data)[:200]),
+            )
+        return data
+
+    def page_total(self, data: Any, meta: Mapping[str, Any]) -> int | None:
+        """The server's total of a listing, if it says."""
+        return None
+
+    def decode_page(self, resp: requests.Response, item: type[T] | None = None) -> Page[T]:
+        """Validate a listing body into ``item`` objects (plain JSON without one), in one
+        pass from the bytes."""
+        import pydantic  # on first use: keeps ``import hub_sdk`` light
+
+        from ._pydantic import field_errors
+
+        content = resp.content
+        try:
+            listing = _listing_adapter(self.listing, item).validate_json(content)
+        except pydantic.ValidationError as exc:
+            errors = field_errors(exc)
+            bad_json = any(e["type"] in ("json_invalid", "json_type") for e in exc.errors())
+            name = getattr(item, "__name__", "JSON")
+            what = "invalid JSON" if bad_json else f"a {name} listing that does not validate"
+            raise ResponseDecodeError(
+                f"the server sent {what}: {describe(errors[:5])}: {snippet(content)}",
+                snippet=snippet(content),
+                retryable=bad_json,
+            ) from None
+        data, meta = self.unwrap(listing)
+        return Page(self.page_items(data), self.page_total(data, meta), RawBody(content, self))
 
     def error_details(self, payload: Any) -> tuple[str | None, list[tuple[str, str]]]:
         """(message, field errors) from a decoded error body."""
@@ -200,7 +250,7 @@ class WireProtocol:
             return (str(msg) if msg is not None else None), []
         return None, []
 
-    def error(self, resp: requests.Response, method: str, path: str) -> APIStatusError:
+    def error(self, resp: requests.Response) -> APIStatusError:
         """The typed error for a non-success response."""
         status = resp.status_code
         content = resp.content
@@ -224,74 +274,21 @@ class WireProtocol:
             redact(message),
             body=redact_mapping(payload),  # servers echo parameters, the token included
             field_errors=[(param, redact(text)) for param, text in field_errors],
-            method=method,
-            path=path,
             status=status,
             request_id=self.request_id(resp.headers),
             **kw,
         )
 
-    def fetch_page(
-        self,
-        conn: Connection,
-        path: str,
-        params: Mapping[str, Any],
-        offset: int,
-        limit: int,
-        order_by: str | None = None,
-        item: type[BaseModel] | None = None,
-    ) -> tuple[Page[Any], ApiResponse]:
-        """Fetch one page at ``offset``, at most ``limit`` long: raw items, or ``item`` models."""
-        raise NotImplementedError
 
-    def page_model(self, item: type[BaseModel]) -> type[BaseModel]:
-        """A model of this API's listing body whose items are ``item`` (see :meth:`decode_page`)."""
-        raise NotImplementedError
-
-    def page_parts(self, page: Any) -> tuple[list[Any], int | None]:
-        """(items, total) of a validated :meth:`page_model` instance."""
-        raise NotImplementedError
-
-    def decode_page(
-        self, resp: requests.Response, method: str, path: str, item: type[BaseModel]
-    ) -> ApiResponse:
-        """Parse and validate a listing body into ``item`` models in one pass from the bytes."""
-        content = resp.content
-        rid = self.request_id(resp.headers)
-        import pydantic  # on first use: keeps ``import hub_sdk`` light
-
-        try:
-            page = _page_model(self, item).model_validate_json(content)
-        except pydantic.ValidationError as exc:
-            errors = exc.errors()
-            bad_json = any(e["type"] in ("json_invalid", "json_type") for e in errors)
-            where = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in errors[:5]
-            )
-            what = (
-                "invalid JSON" if bad_json else f"a {item.__name__} listing that does not validate"
-            )
-            raise ResponseDecodeError(
-                f"the server sent {what}: {where}: {snippet(content)}",
-                snippet=snippet(content),
-                retryable=bad_json,
-                method=method,
-                path=path,
-                status=resp.status_code,
-                request_id=rid,
-            ) from None
-        items, total = self.page_parts(page)
-        return ApiResponse(
-            resp.status_code, resp.headers, content, items, {"total": total}, rid, resp, self
-        )
+_adapters: dict[tuple[Any, Any], TypeAdapter[Any]] = {}
 
 
-_page_models: dict[tuple[type[WireProtocol], type[BaseModel]], type[BaseModel]] = {}
+def _listing_adapter(listing: Any, item: Any) -> TypeAdapter[Any]:
+    """The validator of ``listing[item]`` (built once per listing type and item class)."""
+    key = (listing, item)
+    adapter = _adapters.get(key)
+    if adapter is None:
+        from pydantic import TypeAdapter
 
-
-def _page_model(protocol: WireProtocol, item: type[BaseModel]) -> type[BaseModel]:
-    key = (type(protocol), item)
-    model = _page_models.get(key)
-    if model is None:
-        model = _page_models[key] = protocol.page_model(item)
-    return model
+        adapter = _adapters[key] = TypeAdapter(listing[Any if item is None else item])
+    return adapter

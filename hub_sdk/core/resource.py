@@ -29,8 +29,10 @@ import pydantic_core
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 from typing_extensions import Self
 
-from ..errors import ResponseDecodeError, UnsupportedActionError, ValidationError
+from ..errors import ResponseDecodeError, UnsupportedActionError, ValidationError, describe
 from . import context
+from ._pydantic import field_errors, install_fast_post_init, pickle_state, set_private, take_state
+from .exports import api_exports
 from .pagination import DEFAULT_PAGE_SIZE, LazyList
 from .protocol import ApiResponse, Page, Snapshot, snippet
 from .relations import Children, Parent
@@ -56,30 +58,26 @@ class ResourceSpec:
     api: str = ""
     path: str | None = None
     actions: frozenset[str] = frozenset()
-    object_type: str | None = None
     id_field: str = "id"
     writable: frozenset[str] | None = None
     read_only: frozenset[str] = READ_ONLY
     create_required: tuple[str, ...] = ()
     update_method: str = "PATCH"
     repr_fields: tuple[str, ...] = ("name", "status")
-    extra_actions: frozenset[str] = field(default_factory=frozenset)
+    # Request-only arguments (name -> type), validated before sending like the fields.
+    inputs: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 def resource_class(api: str, name: str) -> type[Resource]:
     """The resource class of ``api`` called ``name`` (class name or object type)."""
-    classes = _registry.get(api, {})
-    cls = classes.get(name)
+    cls = _registry.get(api, {}).get(name)
     if cls is None:
-        # Resource modules import lazily: ask the API package to load the one declaring it.
-        import importlib
-
-        try:
-            pkg = importlib.import_module(f"hub_sdk.{api}")
-            getattr(pkg, name, None)
-        except ImportError:  # pragma: no cover - an API package always exists
-            pass
-        cls = _registry.get(api, {}).get(name)
+        # Resource modules import lazily: load the one declaring it, through the exports
+        # its API package registered.
+        exports = api_exports(api)
+        if exports is not None and name in exports.lazy:
+            exports.load(name)
+            cls = _registry.get(api, {}).get(name)
     if cls is None:
         raise LookupError(f"no {api} resource named {name!r}")
     return cls
@@ -87,52 +85,13 @@ def resource_class(api: str, name: str) -> type[Resource]:
 
 def resources(api: str) -> dict[str, type[Resource]]:
     """Every resource class of ``api`` by class name, sorted (its modules are imported first)."""
-    import importlib
-
-    pkg = importlib.import_module(f"hub_sdk.{api}")
-    for name in getattr(pkg, "__all__", ()):
-        getattr(pkg, name)  # a lazy export imports the module that declares it
+    exports = api_exports(api)
+    if exports is None:
+        raise LookupError(f"no API package registered as {api!r} (import it first)")
+    for name in exports.lazy:
+        exports.load(name)
     classes = _registry.get(api, {})
     return {name: cls for name, cls in sorted(classes.items()) if name == cls.__name__}
-
-
-_IMMUTABLE = (type(None), bool, int, float, str, bytes, frozenset, tuple)
-_private_defaults: dict[type[Any], dict[str, Any]] = {}
-
-
-def _fast_post_init(self: BaseModel, context: Any, /) -> None:
-    """Set the private attributes' defaults (what pydantic's post-init does, in one step)."""
-    if getattr(self, "__pydantic_private__", None) is None:
-        object.__setattr__(self, "__pydantic_private__", dict(_private_defaults[type(self)]))
-
-
-def _install_fast_post_init(cls: type[BaseModel]) -> None:
-    """Replace pydantic's private-attribute post-init on ``cls`` by :func:`_fast_post_init`.
-
-    pydantic wraps the inherited ``model_post_init`` once more at every subclass level, so a
-    resource three classes below ``Resource`` ran three nested Python initialisers per object
-    (about 25 µs a trial, half the cost of validating it). Only done when no class in the
-    chain defines its own ``model_post_init`` and every default is immutable.
-    """
-    inner: Any = cls.__dict__.get("model_post_init")
-    while hasattr(inner, "__wrapped__"):
-        inner = inner.__wrapped__
-    if inner is None or getattr(inner, "__name__", "") not in (
-        "init_private_attributes",
-        "_fast_post_init",
-    ):
-        return
-    defaults: dict[str, Any] = {}
-    for name, attr in cls.__private_attributes__.items():
-        if attr.default_factory is not None or not isinstance(attr.default, _IMMUTABLE):
-            return
-        defaults[name] = attr.default
-    _private_defaults[cls] = defaults
-    cls.model_post_init = _fast_post_init  # type: ignore[method-assign]
-
-
-def _field_errors(exc: pydantic.ValidationError) -> list[tuple[str, str]]:
-    return [(".".join(str(p) for p in err["loc"]) or "(body)", err["msg"]) for err in exc.errors()]
 
 
 class Action(Generic[T]):
@@ -190,8 +149,6 @@ class Resource(BaseModel):
     )
 
     __resource__: ClassVar[ResourceSpec] = ResourceSpec()
-    # Request-only arguments (name -> type), validated before sending like the fields.
-    __inputs__: ClassVar[dict[str, Any]] = {}
 
     _connection: Any = PrivateAttr(default=None)
     _raw: Any = PrivateAttr(default=None)
@@ -199,7 +156,7 @@ class Resource(BaseModel):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        _install_fast_post_init(cls)
+        install_fast_post_init(cls)
 
     def __init_subclass__(
         cls,
@@ -214,9 +171,12 @@ class Resource(BaseModel):
         create_required: str | Iterable[str] | None = None,
         update_method: str | None = None,
         repr_fields: str | Iterable[str] | None = None,
+        inputs: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
+        if "__inputs__" in cls.__dict__:
+            raise TypeError(f"{cls.__name__}: declare request-only arguments with inputs=")
         base = cls.__resource__
 
         def names(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
@@ -233,13 +193,13 @@ class Resource(BaseModel):
             api=api or base.api,
             path=path if path is not None else (None if verbs else base.path),
             actions=frozenset(verbs) if verbs is not None else base.actions,
-            object_type=object,
             id_field=id_field or base.id_field,
             writable=frozenset(wr) if wr is not None else None,
             read_only=READ_ONLY | frozenset(ro or ()) | ({id_field} if id_field else set()),
             create_required=names(create_required) or (),
             update_method=(update_method or base.update_method).upper(),
             repr_fields=names(repr_fields) or base.repr_fields,
+            inputs=dict(inputs) if inputs is not None else base.inputs,
         )
         cls.__resource__ = spec
         if spec.api:
@@ -301,12 +261,13 @@ class Resource(BaseModel):
         yield from rich_fields(self)
 
     def __getstate__(self) -> dict[Any, Any]:
-        state = super().__getstate__()
-        private = dict(state.get("__pydantic_private__") or {})
-        private["_connection"] = None
-        private["_raw"] = self._pristine()  # plain JSON: no response (or request) objects
-        state["__pydantic_private__"] = private
-        return state
+        # Plain JSON for the server's copy: no response (or request) objects.
+        return pickle_state(self, _connection=None, _raw=self._pristine())
+
+    @classmethod
+    def cache_key(cls, id: Any) -> tuple[str, str, str]:
+        """The connection-cache key of the object ``id`` of this class."""
+        return (cls.__resource__.api, cls.__name__, str(id))
 
     # -- building objects from responses ------------------------------------------------------
 
@@ -333,17 +294,27 @@ class Resource(BaseModel):
         try:
             obj = cls.model_validate(data)
         except pydantic.ValidationError as exc:
-            errors = _field_errors(exc)
+            errors = field_errors(exc)
             raise ResponseDecodeError(
                 f"the server sent a {cls.__name__} that does not validate: "
-                + "; ".join(f"{f}: {m}" for f, m in errors[:5]),
+                + describe(errors[:5]),
                 snippet=str(errors[:5])[:200],
             ) from None
-        private = obj.__pydantic_private__
-        assert private is not None
-        private["_connection"] = conn
-        private["_raw"] = raw if raw is not None else data
+        obj._bind(conn, raw if raw is not None else data)
         return obj
+
+    def _bind(self, conn: Connection | None, raw: Any) -> None:
+        """Tie this object to ``conn``, with ``raw`` as the server's copy of it."""
+        set_private(self, _connection=conn, _raw=raw)
+
+    @classmethod
+    def _bound(cls, page: Page[Self], conn: Connection) -> Page[Self]:
+        """``page`` with its objects tied to ``conn``; their server copies stay bytes."""
+        body = page.body
+        assert body is not None
+        for index, obj in enumerate(page.items):
+            set_private(obj, _connection=conn, _raw=Snapshot(body, index))
+        return page
 
     @classmethod
     def _from_response(cls, resp: ApiResponse, conn: Connection) -> Self:
@@ -408,9 +379,9 @@ class Resource(BaseModel):
         model = _input_models.get(cls)
         if model is None:
             cls.model_rebuild()
-            # Declared fields, plus request-only arguments declared in ``__inputs__``.
+            # Declared fields, plus the request-only arguments declared with ``inputs=``.
             types = {name: info.annotation for name, info in cls.model_fields.items()}
-            types.update(cls.__inputs__)
+            types.update(cls.__resource__.inputs)
             fields: dict[str, Any] = {
                 name: (Optional[tp], None)  # noqa: UP045 - runtime type object
                 for name, tp in types.items()
@@ -437,17 +408,14 @@ class Resource(BaseModel):
         problems: builtins.list[tuple[str, str]] = [
             (name, "is required") for name in required if fields.get(name) is None
         ]
+        what = f"invalid arguments for {cls.__name__}.{action}"
         try:
             model = cls._input_model().model_validate(dict(fields))
         except pydantic.ValidationError as exc:
-            problems.extend(_field_errors(exc))
+            problems.extend(field_errors(exc))
             model = None
         if problems:
-            raise ValidationError(
-                f"invalid arguments for {cls.__name__}.{action}: "
-                + "; ".join(f"{f}: {m}" for f, m in problems),
-                field_errors=problems,
-            )
+            raise ValidationError.from_fields(what, problems)
         assert model is not None
         try:
             dumped = model.model_dump(mode="json", exclude_unset=True)
@@ -459,11 +427,7 @@ class Resource(BaseModel):
                 except (pydantic_core.PydanticSerializationError, ValueError, TypeError) as exc:
                     bad.append((name, f"is not JSON-serialisable ({exc})"))
             bad = bad or [("(body)", "is not JSON-serialisable")]
-            raise ValidationError(
-                f"invalid arguments for {cls.__name__}.{action}: "
-                + "; ".join(f"{f}: {m}" for f, m in bad),
-                field_errors=bad,
-            ) from None
+            raise ValidationError.from_fields(what, bad) from None
         return {k: dumped.get(k, v) for k, v in fields.items()}
 
     # -- class-level verbs ---------------------------------------------------------------------
@@ -475,7 +439,7 @@ class Resource(BaseModel):
         """Fetch one object by id (``cached=True`` serves it from the connection cache)."""
         cls._require("get")
         conn = cls._conn(connection)
-        key = (cls.__resource__.api, cls.__name__, str(id))
+        key = cls.cache_key(id)
         if cached:
             hit = conn.cache.get(key)
             if hit is not None:
@@ -501,18 +465,11 @@ class Resource(BaseModel):
         """A lazy listing, narrowed by ``filters`` (sent as the API expects)."""
         cls._require("list")
         conn = cls._conn(connection)
-        protocol = conn.protocol
-        path = protocol.collection(cls._collection_path(filters))
+        path = conn.protocol.collection(cls._collection_path(filters))
 
         def fetch(offset: int, size: int) -> Page[Self]:
-            # Validated in one pass from the bytes; the pristine copies decode only if asked.
-            page, resp = protocol.fetch_page(conn, path, filters, offset, size, order_by, cls)
-            body = resp.raw_body()
-            for index, obj in enumerate(page.items):
-                private = obj.__pydantic_private__
-                private["_connection"] = conn
-                private["_raw"] = Snapshot(body, index)
-            return page
+            page = conn.fetch_page(path, filters, offset, size, order_by, item=cls)
+            return cls._bound(page, conn)
 
         return LazyList(
             fetch,
@@ -553,7 +510,7 @@ class Resource(BaseModel):
         cls._require("delete")
         conn = cls._conn(connection)
         resp = conn.request("DELETE", cls._item_path(id, path))
-        conn.cache.invalidate((cls.__resource__.api, cls.__name__, str(id)))
+        conn.cache.invalidate(cls.cache_key(id))
         return resp.data
 
     # -- instance verbs ------------------------------------------------------------------------
@@ -561,17 +518,12 @@ class Resource(BaseModel):
     def _remember(self) -> None:
         conn = self._connection
         if conn is not None and self.pk is not None:
-            conn.cache.put_write((self.__resource__.api, type(self).__name__, str(self.pk)), self)
+            conn.cache.put_write(self.cache_key(self.pk), self)
 
     def _absorb(self, fresh: Resource) -> None:
         """Take over the state of ``fresh`` (a newer copy of this object)."""
-        object.__setattr__(self, "__dict__", fresh.__dict__)
-        object.__setattr__(self, "__pydantic_extra__", fresh.__pydantic_extra__)
-        object.__setattr__(self, "__pydantic_fields_set__", fresh.__pydantic_fields_set__)
-        assert self.__pydantic_private__ is not None and fresh.__pydantic_private__ is not None
-        self.__pydantic_private__["_raw"] = fresh.__pydantic_private__["_raw"]
-        if fresh._connection is not None:
-            self.__pydantic_private__["_connection"] = fresh._connection
+        take_state(self, fresh)
+        self._bind(fresh._connection or self._connection, fresh._raw)
 
     def _writable(self) -> Iterable[str]:
         spec = self.__resource__
@@ -584,8 +536,7 @@ class Resource(BaseModel):
         raw = self._raw
         if isinstance(raw, Snapshot):
             raw = raw.load()
-            assert self.__pydantic_private__ is not None
-            self.__pydantic_private__["_raw"] = raw
+            set_private(self, _raw=raw)
         return raw
 
     def changes(self) -> dict[str, Any]:
@@ -618,11 +569,7 @@ class Resource(BaseModel):
                 (n, "is required") for n in self.__resource__.create_required if body.get(n) is None
             ]
             if missing:
-                raise ValidationError(
-                    f"invalid {cls.__name__} to create: "
-                    + "; ".join(f"{f}: {m}" for f, m in missing),
-                    field_errors=missing,
-                )
+                raise ValidationError.from_fields(f"invalid {cls.__name__} to create", missing)
             resp = conn.request(
                 "POST", conn.protocol.collection(cls._collection_path(body)), body=body
             )
@@ -655,7 +602,7 @@ class Resource(BaseModel):
         cls._require("delete")
         conn = cls._conn(self._connection)
         resp = conn.request("DELETE", cls._item_path(self.pk, self._path_values()))
-        conn.cache.invalidate((self.__resource__.api, cls.__name__, str(self.pk)))
+        conn.cache.invalidate(cls.cache_key(self.pk))
         if isinstance(resp.data, Mapping) and resp.data.get(self.__resource__.id_field) == self.pk:
             try:
                 self._absorb(cls._from_response(resp, conn))
@@ -672,7 +619,7 @@ class Resource(BaseModel):
         else:
             resp = conn.request(action.method, path, body=body)
         if action.method != "GET":
-            conn.cache.invalidate((self.__resource__.api, cls.__name__, str(self.pk)))
+            conn.cache.invalidate(cls.cache_key(self.pk))
         if action.returns == "self":
             self._absorb(cls._from_response(resp, conn))
             self._remember()

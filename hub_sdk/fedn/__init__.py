@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..core.exports import LazyExports
+from ..core.exports import LazyExports, register_api
 from .connection import FednConnection, connect
 from .protocol import FednProtocol
 
@@ -45,6 +45,7 @@ _exports = LazyExports(
     types="ClientConfig CombinerReport ControllerStatus RoundConfig RoundData Sender"
     " SessionConfig Timestamp parse_timestamp",
 )
+register_api("fedn", _exports)
 if not TYPE_CHECKING:  # type checkers see the real names above, not an Any fallback
     __getattr__, __dir__ = _exports.load, _exports.names
 

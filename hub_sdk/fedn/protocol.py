@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
-from ..core.protocol import ApiResponse, Page, WireProtocol
+from typing_extensions import NotRequired, TypedDict
 
-if TYPE_CHECKING:
-    from pydantic import BaseModel
+from ..core.protocol import WireProtocol
+from ..core.request import Request
 
-    from ..core.connection import Connection
+T = TypeVar("T")
+
+
+class FednListing(TypedDict, Generic[T]):
+    """A listing's body: ``{"count": N, "result": [item, ...]}``."""
+
+    result: list[T]
+    count: NotRequired[int | None]
 
 
 class FednProtocol(WireProtocol):
@@ -26,6 +32,7 @@ class FednProtocol(WireProtocol):
     name = "fedn"
     prefix = "/api/v1"
     request_id_headers = ("x-request-id", "x-correlation-id")
+    listing = FednListing
 
     def collection(self, path: str) -> str:
         return path if path.endswith("/") else path + "/"
@@ -37,47 +44,25 @@ class FednProtocol(WireProtocol):
                 return result
         return super().page_items(data)
 
-    def fetch_page(
+    def page_total(self, data: Any, meta: Mapping[str, Any]) -> int | None:
+        total = data.get("count") if isinstance(data, Mapping) else None
+        return total if isinstance(total, int) else None
+
+    def page_request(
         self,
-        conn: Connection,
         path: str,
-        params: Mapping[str, Any],
+        filters: Mapping[str, Any],
         offset: int,
-        limit: int,
+        size: int,
         order_by: str | None = None,
-        item: type[BaseModel] | None = None,
-    ) -> tuple[Page[Any], ApiResponse]:
-        headers = {"X-Limit": str(limit), "X-Skip": str(offset)}
+    ) -> Request:
+        """``GET path?filters`` with ``X-Limit``/``X-Skip`` (and ``X-Sort-*``) headers."""
+        headers = {"X-Limit": str(size), "X-Skip": str(offset)}
         if order_by:
-            descending = order_by.startswith("-")
             headers["X-Sort-Key"] = order_by.lstrip("-+")
-            headers["X-Sort-Order"] = "desc" if descending else "asc"
-        query = {_query_key(k): _query_value(v) for k, v in params.items() if v is not None}
-        if item is not None:
-            resp = conn.request(
-                "GET",
-                path,
-                params=query,
-                headers=headers,
-                decoder=partial(self.decode_page, item=item),
-            )
-            return Page(resp.data, resp.meta["total"]), resp
-        resp = conn.request("GET", path, params=query, headers=headers)
-        items = self.page_items(resp.data)
-        total = resp.data.get("count") if isinstance(resp.data, Mapping) else None
-        return Page(items, total if isinstance(total, int) else None), resp
-
-    def page_model(self, item: type[BaseModel]) -> type[BaseModel]:
-        import pydantic  # on first use: keeps ``import hub_sdk`` light
-
-        return pydantic.create_model(
-            f"{item.__name__}FednPage",
-            result=(list[item], ...),  # type: ignore[valid-type]
-            count=(int | None, None),
-        )
-
-    def page_parts(self, page: Any) -> tuple[list[Any], int | None]:
-        return page.result, page.count
+            headers["X-Sort-Order"] = "desc" if order_by.startswith("-") else "asc"
+        query = {_query_key(k): _query_value(v) for k, v in filters.items() if v is not None}
+        return self.request("GET", path, params=query, headers=headers)
 
 
 _OPERATORS = frozenset({"gt", "lt", "gte", "lte", "ne", "eq"})

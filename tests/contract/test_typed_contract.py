@@ -103,7 +103,7 @@ def test_every_recorded_response_body_parses(capsys):
                 _parse_data(it, body["data"])
                 data_bodies += 1
         else:
-            exc = AugerProtocol().error(_fake_response(it), it["method"], it["path"])
+            exc = AugerProtocol().error(_fake_response(it))
             assert isinstance(exc, status_error_class(it["status"]))
             if it["status"] == 400 and body is not None:
                 assert exc.field_errors, it["file"]

@@ -36,7 +36,7 @@ def _aliases(cls: type[Resource]) -> set[str]:
 
 def _inputs(cls: type[Resource]) -> set[str]:
     """The request-only arguments the class declares."""
-    return set(getattr(cls, "__inputs__", {}))
+    return set(cls.__resource__.inputs)
 
 
 def _properties(cls: type[Resource]) -> set[str]:
