@@ -79,10 +79,7 @@ def status(
     if id is None or id == "":
         problems.append(("id", "is required"))
     if problems:
-        raise ValidationError(
-            "invalid status lookup: " + "; ".join(f"{f}: {m}" for f, m in problems),
-            field_errors=problems,
-        )
+        raise ValidationError.from_fields("invalid status lookup", problems)
     conn = Token._conn(connection)
     data = conn.request("GET", "status", params={"object": name, "id": id}).data
     value = data.get("status") if isinstance(data, dict) else None

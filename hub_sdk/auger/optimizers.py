@@ -62,10 +62,7 @@ def _require(body: Mapping[str, Any], names: tuple[str, ...], kinds: dict[str, t
         if body.get(n) is not None and not isinstance(body[n], t)
     ]
     if problems:
-        raise ValidationError(
-            "invalid optimizer request: " + "; ".join(f"{f}: {m}" for f, m in problems),
-            field_errors=problems,
-        )
+        raise ValidationError.from_fields("invalid optimizer request", problems)
 
 
 def post(

@@ -86,20 +86,17 @@ def date_range(from_date: dt.date | str, to_date: dt.date | str) -> dict[str, st
         else:
             problems.append((name, "must be a date or a 'YYYY-MM-DD' string"))
     if problems:
-        raise ValidationError(
-            "invalid date range: " + "; ".join(f"{f}: {m}" for f, m in problems),
-            field_errors=problems,
-        )
+        raise ValidationError.from_fields("invalid date range", problems)
     return out
 
 
 class Actual(
     AugerResource,
     path="actuals",
-    inputs={"actuals": list[dict[str, Any]]},
     actions="create",
     create_required="pipeline_id actuals",
     repr_fields="pipeline_id",
+    inputs={"actuals": list[dict[str, Any]]},
 ):
     """Ground truth for earlier predictions: ``Actual.create(pipeline_id=..., actuals=[...])``.
 

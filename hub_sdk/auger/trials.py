@@ -98,15 +98,11 @@ class Trial(
                 if not isinstance(t, Mapping)
             ]
         if problems:
-            raise ValidationError(
-                "invalid arguments for Trial.bulk_update: "
-                + "; ".join(f"{f}: {m}" for f, m in problems),
-                field_errors=problems,
-            )
+            raise ValidationError.from_fields("invalid arguments for Trial.bulk_update", problems)
         conn = cls._conn(connection)
         body = {"experiment_session_id": experiment_session_id, "trials": [dict(t) for t in trials]}
         resp = conn.request("PATCH", "trials", body=body)
         for item in resp.data if isinstance(resp.data, list) else ():
             if isinstance(item, Mapping) and "id" in item:
-                conn.cache.invalidate((cls.__resource__.api, cls.__name__, str(item["id"])))
+                conn.cache.invalidate(cls.cache_key(item["id"]))
         return cls._many(resp, conn)

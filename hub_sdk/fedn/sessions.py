@@ -185,7 +185,7 @@ class Session(
                 status=exc.status,
                 request_id=exc.request_id,
             ) from exc
-        conn.cache.invalidate(("fedn", "Session", str(self.pk)))
+        conn.cache.invalidate(self.cache_key(self.pk))
         self._started_rounds = rounds
 
     # -- state ----------------------------------------------------------------------------------
