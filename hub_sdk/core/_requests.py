@@ -68,17 +68,18 @@ def prepare(session: requests.Session, wire: Wire) -> requests.PreparedRequest:
     for key, value in session.headers.items():
         merged[key] = value if isinstance(value, str) else value.decode()
     merged.update(wire.headers)
-    if data is not None:
-        merged["Content-Length"] = str(len(data))
-    elif wire.method not in ("GET", "HEAD"):
-        merged["Content-Length"] = "0"
     prep.headers = merged
-    prep.body = data
+    # In requests' own order (cookies, then body), so the header bytes are the same too.
     prep._cookies = session.cookies  # type: ignore[attr-defined]
     if session.cookies:
         cookie = get_cookie_header(session.cookies, prep)  # type: ignore[no-untyped-call]
         if cookie:
             merged["Cookie"] = cookie
+    if data is not None:
+        merged["Content-Length"] = str(len(data))
+    elif wire.method not in ("GET", "HEAD"):
+        merged["Content-Length"] = "0"
+    prep.body = data
     prep.hooks = default_hooks()
     return prep
 
