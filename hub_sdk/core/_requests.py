@@ -11,8 +11,8 @@ that changes what they rely on fails there, loudly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -26,13 +26,12 @@ from .retry import Outcome
 NOT_CONNECTED = frozenset({"NewConnectionError", "NameResolutionError", "ConnectTimeoutError"})
 
 
-@dataclass(frozen=True, slots=True)
-class Wire:
+class Wire(NamedTuple):
     """A request as it goes on the wire: absolute URL, final headers, an encoded body."""
 
     method: str
     url: str
-    query: dict[str, Any] | None
+    query: Mapping[str, Any] | None
     headers: dict[str, str]
     data: Any = None  # bytes, an iterable body, or a multipart form's fields
     files: Any = None

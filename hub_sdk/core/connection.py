@@ -343,8 +343,9 @@ class Connection:
     def _wire(self, req: Request) -> Wire:
         """``req`` as it goes out: absolute URL, credential, encoded body."""
         url = self.url(req.path)
-        if req.auth and _origin(url) == _origin(self.base_url):
-            req = self.auth.apply(req)
+        absolute = req.path.startswith(("http://", "https://"))
+        if req.auth and (not absolute or _origin(url) == _origin(self.base_url)):
+            req = self.auth.apply(req)  # the credential goes to our own server only
         headers = dict(req.headers or {})
         files: Any = req.files
         if files is not None or req.form is not None:
@@ -361,8 +362,7 @@ class Connection:
             headers.setdefault("Content-Type", "application/json")
         else:
             data = None
-        query = dict(req.query) if req.query else None
-        return Wire(req.method, url, query, headers, data, files)
+        return Wire(req.method, url, req.query, headers, data, files)
 
     def _exchange(self, req: Request, read: Callable[[requests.Response], R]) -> R:
         """Send ``req``, retrying as its method and the outcome allow; ``read`` a success."""
@@ -478,12 +478,12 @@ class Connection:
             if _origin(target) != _origin(wire.url):
                 # Never carry credentials to another host: drop the header and body tokens.
                 headers = {k: v for k, v in wire.headers.items() if k.lower() != "authorization"}
-                wire = replace(wire, headers=headers, data=_strip_body_credentials(wire.data))
+                wire = wire._replace(headers=headers, data=_strip_body_credentials(wire.data))
             if resp.status_code == 303 or (
                 resp.status_code in (301, 302) and wire.method not in ("GET", "HEAD")
             ):
-                wire = replace(wire, method="GET", data=None, files=None)
-            wire = replace(wire, url=target, query=None)
+                wire = wire._replace(method="GET", data=None, files=None)
+            wire = wire._replace(url=target, query=None)
         raise APIConnectionError(
             f"more than {_MAX_REDIRECTS} redirects", method=wire.method, path=wire.url
         )

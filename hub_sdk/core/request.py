@@ -7,7 +7,7 @@ its credential to it, and the connection sends it, retrying as its method allows
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from typing_extensions import TypedDict
@@ -17,7 +17,7 @@ Expect = Literal["json", "text", "bytes", "stream"]
 UploadProgress = Callable[[int, "int | None"], None]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Request:
     """What to send: ``path`` is an API path (or an absolute URL), ``body`` is JSON.
 
@@ -42,9 +42,15 @@ class Request:
     expect: Expect = "json"
     auth: bool = True
 
+    def _replace(self, **changes: Any) -> Request:
+        """A copy with ``changes`` (``dataclasses.replace`` without its per-call overhead)."""
+        new = object.__new__(Request)
+        new.__dict__.update(self.__dict__, **changes)
+        return new
+
     def with_header(self, name: str, value: str) -> Request:
         """This request with one more header."""
-        return replace(self, headers={**(self.headers or {}), name: value})
+        return self._replace(headers={**(self.headers or {}), name: value})
 
     def with_body_field(self, name: str, value: Any) -> Request:
         """This request with one more field where its body has fields (JSON object or form).
@@ -52,11 +58,11 @@ class Request:
         A raw body, or a JSON body that is not an object, is left as it is.
         """
         if self.files is not None or self.form is not None:
-            return replace(self, form={**(self.form or {}), name: value})
+            return self._replace(form={**(self.form or {}), name: value})
         if self.raw_body is not None:
             return self
         if self.body is None or isinstance(self.body, Mapping):
-            return replace(self, body={**(self.body or {}), name: value})
+            return self._replace(body={**(self.body or {}), name: value})
         return self
 
 
