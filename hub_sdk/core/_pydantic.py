@@ -2,7 +2,8 @@
 
 * :func:`install_fast_post_init` replaces pydantic's private-attribute initialiser (which it
   recognises by its name) by one that sets the defaults in one step.
-* :func:`set_private` writes private attributes straight into ``__pydantic_private__``.
+* :func:`private_attributes` / :func:`set_private` write private attributes straight into
+  ``__pydantic_private__``.
 * :func:`take_state` makes one model take over another's public state (``__dict__`` and all).
 * :func:`pickle_state` is a model's ``__getstate__`` with some private attributes replaced.
 
@@ -56,11 +57,17 @@ def install_fast_post_init(cls: type[BaseModel]) -> bool:
     return True
 
 
-def set_private(obj: BaseModel, **values: Any) -> None:
-    """Set private attributes of ``obj`` (no ``__setattr__`` machinery: hot paths use it)."""
+def private_attributes(obj: BaseModel) -> dict[str, Any]:
+    """The dict pydantic keeps ``obj``'s private attributes in; writing to it sets them
+    without ``__setattr__``'s machinery (hot paths do, once per listed object)."""
     private = obj.__pydantic_private__
     assert private is not None
-    private.update(values)
+    return private
+
+
+def set_private(obj: BaseModel, **values: Any) -> None:
+    """Set private attributes of ``obj``."""
+    private_attributes(obj).update(values)
 
 
 def take_state(obj: BaseModel, source: BaseModel) -> None:

@@ -31,7 +31,14 @@ from typing_extensions import Self
 
 from ..errors import ResponseDecodeError, UnsupportedActionError, ValidationError, describe
 from . import context
-from ._pydantic import field_errors, install_fast_post_init, pickle_state, set_private, take_state
+from ._pydantic import (
+    field_errors,
+    install_fast_post_init,
+    pickle_state,
+    private_attributes,
+    set_private,
+    take_state,
+)
 from .exports import api_exports
 from .pagination import DEFAULT_PAGE_SIZE, LazyList
 from .protocol import ApiResponse, Page, Snapshot, snippet
@@ -313,7 +320,9 @@ class Resource(BaseModel):
         body = page.body
         assert body is not None
         for index, obj in enumerate(page.items):
-            set_private(obj, _connection=conn, _raw=Snapshot(body, index))
+            private = private_attributes(obj)
+            private["_connection"] = conn
+            private["_raw"] = Snapshot(body, index)
         return page
 
     @classmethod
