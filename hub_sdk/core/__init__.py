@@ -16,6 +16,7 @@ from .log import configure_from_env
 from .pagination import DEFAULT_PAGE_SIZE, LazyList, PageFetcher
 from .protocol import ApiResponse, Page, WireProtocol
 from .relations import ChildManager, Children, Parent
+from .request import Request
 from .retry import Decision, Outcome, RetryPolicy, backoff_delay, decide, parse_retry_after
 from .secret import Secret, redact
 
@@ -49,6 +50,7 @@ __all__ = [
     "PageFetcher",
     "Parent",
     "Resource",
+    "Request",
     "ResourceCache",
     "ResourceSpec",
     "RetryPolicy",

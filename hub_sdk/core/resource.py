@@ -303,8 +303,7 @@ class Resource(BaseModel):
         except pydantic.ValidationError as exc:
             errors = field_errors(exc)
             raise ResponseDecodeError(
-                f"the server sent a {cls.__name__} that does not validate: "
-                + describe(errors[:5]),
+                f"the server sent a {cls.__name__} that does not validate: {describe(errors[:5])}",
                 snippet=str(errors[:5])[:200],
             ) from None
         obj._bind(conn, raw if raw is not None else data)
