@@ -5,14 +5,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help install lint typecheck test test-slow test-fedn demo bench clean
+.PHONY: help install lint typecheck test test-slow test-fedn test-fedn-network demo bench \
+	bench-fedn clean
 
 help:
 	@echo "make test       lint, type-check and run the test suite (creates .venv)"
 	@echo "make demo       start a LocalHub and run the quickstart against it"
 	@echo "make test-fedn  run the FEDn tests against a real fedn==0.33.0 controller"
+	@echo "make test-fedn-network  run the session tests on a real FEDn network (real clients)"
 	@echo "make test-slow  long reliability runs"
 	@echo "make bench      benchmarks against raw requests and the seed clients"
+	@echo "make bench-fedn Session.wait() on a real FEDn network against a poll loop"
 	@echo "make lint       ruff and mypy --strict only"
 
 $(STAMP): pyproject.toml
@@ -34,20 +37,32 @@ test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow tests/reliability $(PYTEST_ARGS)
 
 # The FEDn tests again, against a real fedn==0.33.0 controller (own venv, S3 stand-in).
-FEDN_VENV := .fedn-venv
-FEDN_PINS := fedn==0.33.0 'moto[s3]==5.2.5' flask-cors
+FEDN_VENV  := .fedn-venv
+FEDN_PINS  := fedn==0.33.0 'moto[s3]==5.2.5' flask-cors mongomock==4.3.0 minio==7.2.20
+FEDN_STAMP := $(FEDN_VENV)/.installed-stamp-2
 
-$(FEDN_VENV)/.installed-stamp:
+$(FEDN_STAMP):
 	test -x $(FEDN_VENV)/bin/python || $(PYTHON) -m venv $(FEDN_VENV)
 	$(FEDN_VENV)/bin/python -m pip install -q $(FEDN_PINS)
 	touch $@
 
-test-fedn: $(STAMP) $(FEDN_VENV)/.installed-stamp
+test-fedn: $(STAMP) $(FEDN_STAMP)
 	HUB_SDK_FEDN_BACKEND=real HUB_SDK_FEDN_PYTHON=$(FEDN_VENV)/bin/python \
 	  $(BIN)/pytest -q -m "not fedn_network" tests/fedn $(PYTEST_ARGS)
 
+# Sessions on a real FEDn network: the controller with its combiner (MongoDB statestore in
+# memory) and real `fedn client` processes training tests/fedn/network/package.
+test-fedn-network: $(STAMP) $(FEDN_STAMP)
+	HUB_SDK_FEDN_BACKEND=network HUB_SDK_FEDN_PYTHON=$(FEDN_VENV)/bin/python \
+	  $(BIN)/pytest -q -m fedn_network tests/fedn tests/compat/test_fedn_api_client.py \
+	  $(PYTEST_ARGS)
+
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Session.wait() on a real FEDn network against a poll loop: lag, completeness, requests.
+bench-fedn: $(STAMP) $(FEDN_STAMP)
+	$(BIN)/python bench/fedn_wait.py --python $(FEDN_VENV)/bin/python $(BENCH_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py

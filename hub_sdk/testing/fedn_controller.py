@@ -34,22 +34,26 @@ import time
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 __all__ = ["FEDN_PINS", "RealFednController", "main"]
 
 #: What the controller's interpreter needs (``pip install`` arguments).
-FEDN_PINS = ("fedn==0.33.0", "moto[s3]==5.2.5", "flask-cors")
+FEDN_PINS = ("fedn==0.33.0", "moto[s3]==5.2.5", "flask-cors", "mongomock==4.3.0", "minio==7.2.20")
 
+_SQLITE = "  type: SQLite\n  sqlite_config: {{dbname: {db}}}"
+#: MongoDB statestore, served in-process by mongomock (the only store that finishes sessions).
+_MONGO = "  type: MongoDB\n  mongo_config: {host: 127.0.0.1, port: 27017}"
 _SETTINGS = """network_id: fedn-network
 controller: {{host: 127.0.0.1, port: {port}, debug: False}}
 statestore:
-  type: SQLite
-  sqlite_config: {{dbname: {db}}}
+{statestore}
 storage:
-  storage_type: BOTO3
+  storage_type: {storage_type}
   storage_config:
     storage_endpoint: http://127.0.0.1:{s3_port}
+    storage_hostname: 127.0.0.1
+    storage_port: {s3_port}
     storage_access_key: fedn_admin
     storage_secret_key: password
     storage_bucket: fedn-models
@@ -71,7 +75,64 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=0, help="API port (0: a free one)")
     p.add_argument("--s3-port", type=int, default=0, help="S3 stand-in port (0: a free one)")
     p.add_argument("--jwt-secret", default=None, help="turn auth on (HS256 JWTs, role claim)")
+    p.add_argument(
+        "--network", action="store_true",
+        help="a full network: MongoDB statestore (in-process mongomock) and a combiner whose "
+        "gRPC server listens on 127.0.0.1 (clients connect to it)",
+    )
+    p.add_argument("--combiner-port", type=int, default=0, help="combiner gRPC port (0: free)")
     return p.parse_args(argv)
+
+
+def _free_port() -> int:
+    """A free TCP port on 127.0.0.1 (for servers that cannot be handed a bound socket)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _use_mongomock() -> None:
+    """Make every ``pymongo.MongoClient`` one shared in-memory mongomock client.
+
+    fedn connects through ``pymongo.MongoClient(**mongo_config)``; the controller and the
+    combiner share this process, so they share the store.
+    """
+    import mongomock  # type: ignore[import-not-found]
+    import pymongo  # type: ignore[import-not-found]
+
+    shared = mongomock.MongoClient()
+    pymongo.MongoClient = lambda *args, **kwargs: shared
+
+
+def _bind_grpc_to_loopback() -> None:
+    """fedn binds its gRPC server to ``[::]:PORT``: rewrite that to ``127.0.0.1:PORT``."""
+    import importlib
+
+    grpc: Any = importlib.import_module("grpc")
+    make = grpc.server
+
+    def server(*args: object, **kwargs: object) -> object:
+        srv = make(*args, **kwargs)
+        add = srv.add_insecure_port
+        srv.add_insecure_port = lambda address: add(address.replace("[::]", "127.0.0.1"))
+        return srv
+
+    grpc.server = server
+
+
+def _start_combiner(api_port: int, port: int, repo: object, db: object) -> object:
+    """Start fedn's combiner in this process (its gRPC server and threads run in the background).
+
+    It shares the controller's model repository and statestore connection.
+    """
+    from fedn.network.combiner.combiner import Combiner  # type: ignore[import-not-found]
+
+    config = {
+        "discover_host": "127.0.0.1", "discover_port": api_port, "token": None,
+        "host": "127.0.0.1", "port": port, "fqdn": None, "name": "combiner",
+        "secure": False, "verify": False, "max_clients": 30,
+    }
+    return Combiner(config, repo, db)
 
 
 def _wait_health(url: str, timeout: float = 30.0) -> bool:
@@ -107,7 +168,13 @@ def main(argv: list[str] | None = None) -> int:
     s3_port = int(s3.get_host_and_port()[1])
 
     settings = work / "settings-controller.yaml"
-    settings.write_text(_SETTINGS.format(port=port, db=work / "fedn.db", s3_port=s3_port))
+    store = _MONGO if a.network else _SQLITE.format(db=work / "fedn.db")
+    # MINIO for a network: fedn 0.33.0's predictions need its presigned uploads (the BOTO3
+    # repository lacks them); both talk to the same S3 stand-in.
+    storage_type = "MINIO" if a.network else "BOTO3"
+    settings.write_text(
+        _SETTINGS.format(port=port, statestore=store, s3_port=s3_port, storage_type=storage_type)
+    )
     os.environ["STATESTORE_CONFIG"] = str(settings)
     os.environ["MODELSTORAGE_CONFIG"] = str(settings)
     os.environ["FEDN_COMPUTE_PACKAGE_DIR"] = str(work / "packages") + "/"
@@ -117,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["FEDN_JWT_SECRET_KEY"] = a.jwt_secret  # read by fedn at import time
     else:
         os.environ.pop("FEDN_JWT_SECRET_KEY", None)
+
+    if a.network:
+        _use_mongomock()
+        _bind_grpc_to_loopback()
 
     from fedn.common.config import (  # type: ignore[import-not-found]
         get_modelstorage_config,
@@ -154,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
         fd=api_sock.fileno(),
     )
     url = f"http://127.0.0.1:{port}"
+    if a.network:
+        combiner_port = a.combiner_port or _free_port()
+        _start_combiner(port, combiner_port, repo, db)
+        print(f"COMBINER 127.0.0.1:{combiner_port}", flush=True)
 
     def announce() -> None:
         print(("READY " if _wait_health(url) else "NOT READY ") + url, flush=True)
@@ -189,8 +264,14 @@ class RealFednController:
         *,
         port: int = 0,
         timeout: float = 90.0,
+        network: bool = False,
     ) -> None:
-        """Remember how to start; nothing runs until :meth:`start` or ``with``."""
+        """Remember how to start; nothing runs until :meth:`start` or ``with``.
+
+        ``network=True`` runs the MongoDB (mongomock) statestore and a combiner that clients
+        connect to (``combiner_address`` once started); the interpreter then also needs
+        ``mongomock``.
+        """
         # A relative interpreter path is taken from the current directory (not the workdir);
         # abspath, not resolve: a venv's python is a symlink that must stay one.
         self.python = os.path.abspath(python) if os.sep in python else python
@@ -198,7 +279,9 @@ class RealFednController:
         self.jwt_secret = jwt_secret
         self.port = port
         self.timeout = timeout
+        self.network = network
         self.url = ""
+        self.combiner_address = ""
         self._proc: subprocess.Popen[str] | None = None
         self._log: IO[str] | None = None
 
@@ -214,6 +297,8 @@ class RealFednController:
                "--port", str(self.port)]
         if self.jwt_secret:
             cmd += ["--jwt-secret", self.jwt_secret]
+        if self.network:
+            cmd.append("--network")
         env = dict(os.environ)
         env.pop("FEDN_JWT_SECRET_KEY", None)
         env["PYTHONUNBUFFERED"] = "1"
@@ -240,6 +325,9 @@ class RealFednController:
             except queue.Empty:
                 line = None
                 remaining = 0
+            if line is not None and line.startswith("COMBINER "):
+                self.combiner_address = line.split(None, 1)[1].strip()
+                continue
             if line is not None and line.startswith("READY "):
                 self.url = line.split(None, 1)[1].strip()
                 return self

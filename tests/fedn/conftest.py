@@ -1,9 +1,16 @@
-"""FEDn test backends: LocalHub's FEDn listener (default) or a real FEDn 0.33.0 controller.
+"""FEDn test backends: LocalHub's FEDn listener (default), a real controller, or a real network.
 
-Switch with ``HUB_SDK_FEDN_BACKEND=real`` (``make test-fedn``); the real controller runs with the
-interpreter named by ``HUB_SDK_FEDN_PYTHON`` (default ``.fedn-venv/bin/python``), which needs
-``fedn==0.33.0 'moto[s3]==5.2.5' flask-cors``. Tests marked ``fedn_network`` need combiners and
-clients that finish sessions; the real controller on loopback has none, so they are skipped there.
+``HUB_SDK_FEDN_BACKEND`` picks one:
+
+* ``local``: LocalHub's FEDn app with its simulated clients (``make test``);
+* ``real``: a real FEDn 0.33.0 controller on a SQLite statestore, REST only (``make test-fedn``);
+  it has no combiner, so tests marked ``fedn_network`` are skipped there, with the reason;
+* ``network``: a real FEDn 0.33.0 network (``make test-fedn-network``): the controller with its
+  combiner on a MongoDB statestore (mongomock) and real ``fedn client`` processes running the
+  compute package in ``tests/fedn/network/package``; only tests marked ``fedn_network`` run.
+
+The real backends run with the interpreter named by ``HUB_SDK_FEDN_PYTHON`` (default
+``.fedn-venv/bin/python``), which needs ``hub_sdk.testing.fedn_controller.FEDN_PINS``.
 """
 
 from __future__ import annotations
@@ -20,13 +27,17 @@ import requests
 
 from hub_sdk.testing.fedn_app import make_token
 
+from .helpers import PACKAGE_DIR
+
 REPO = Path(__file__).resolve().parents[2]
 BACKEND = os.environ.get("HUB_SDK_FEDN_BACKEND", "local").strip().lower() or "local"
 FEDN_PYTHON = os.environ.get("HUB_SDK_FEDN_PYTHON", str(REPO / ".fedn-venv" / "bin" / "python"))
 JWT_SECRET = "fedn-test-secret"
 
-if BACKEND not in ("local", "real"):
-    raise pytest.UsageError(f"HUB_SDK_FEDN_BACKEND must be 'local' or 'real', not {BACKEND!r}")
+if BACKEND not in ("local", "real", "network"):
+    raise pytest.UsageError(
+        f"HUB_SDK_FEDN_BACKEND must be 'local', 'real' or 'network', not {BACKEND!r}"
+    )
 
 
 @dataclass
@@ -41,8 +52,13 @@ class FednServer:
 
     @property
     def real(self) -> bool:
-        """True for the real FEDn controller."""
-        return self.backend == "real"
+        """True for a real FEDn controller (with or without a network)."""
+        return self.backend in ("real", "network")
+
+    @property
+    def network(self) -> bool:
+        """True for a real network (controller, combiner, client processes)."""
+        return self.backend == "network"
 
     @property
     def api(self) -> str:
@@ -74,16 +90,31 @@ def _require_fedn_python() -> str:
     """The controller interpreter, or fail the test with how to get it."""
     if not Path(FEDN_PYTHON).exists():
         pytest.fail(
-            f"HUB_SDK_FEDN_BACKEND=real but {FEDN_PYTHON} is missing: run `make test-fedn` or "
-            "create it with python3 -m venv .fedn-venv && .fedn-venv/bin/pip install "
-            "fedn==0.33.0 'moto[s3]==5.2.5' flask-cors"
+            f"HUB_SDK_FEDN_BACKEND={BACKEND} but {FEDN_PYTHON} is missing: run `make test-fedn` "
+            "or create it with python3 -m venv .fedn-venv && .fedn-venv/bin/pip install "
+            "fedn==0.33.0 'moto[s3]==5.2.5' flask-cors mongomock minio"
         )
     return FEDN_PYTHON
 
 
+def client_env(i: int) -> dict[str, str]:
+    """What client ``i`` (1-based) of a real network trains with: delta i, i examples."""
+    return {"FEDN_TEST_DELTA": str(i), "FEDN_TEST_EXAMPLES": str(i)}
+
+
 @contextlib.contextmanager
 def _start(tmp: Path, *, clients: int = 3, jwt_secret: str | None = None) -> Iterator[FednServer]:
-    """Start one FEDn backend and yield it (``clients`` only applies to LocalHub)."""
+    """Start one FEDn backend and yield it (no clients on the ``real`` backend)."""
+    if BACKEND == "network":
+        from hub_sdk.testing.fedn_network import RealFednNetwork
+
+        if jwt_secret:
+            raise pytest.UsageError("the network backend runs without auth")
+        envs = [client_env(i) for i in range(1, clients + 1)]
+        with RealFednNetwork(_require_fedn_python(), tmp, PACKAGE_DIR, clients,
+                             client_env=envs) as net:
+            yield FednServer(net.url, "network", None, clients, net)
+        return
     if BACKEND == "real":
         from hub_sdk.testing.fedn_controller import RealFednController
 
@@ -163,20 +194,30 @@ def fresh_fedn_server(make_fedn_server: Callable[..., FednServer]) -> FednServer
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On the real backend, skip tests that need combiners and clients (with the reason)."""
-    if BACKEND != "real":
-        return
-    skip = pytest.mark.skip(
-        reason="needs a full FEDn network (combiners and clients finishing sessions); the real "
-        "controller on loopback runs with a SQLite statestore, where the combiner cannot run"
-    )
-    for item in items:
-        here = str(Path(__file__).parent)
-        if "fedn_network" in item.keywords and str(item.path).startswith(here):
-            item.add_marker(skip)
+    """Fit the selection to the backend.
+
+    ``real``: tests that need combiners and clients are skipped, with the reason (they run in
+    ``make test-fedn-network``). ``network``: only those tests run; the REST surface is
+    covered on the real controller by ``make test-fedn``.
+    """
+    here = str(Path(__file__).parent)
+    mine = [i for i in items if str(i.path).startswith(here) or "fedn" in i.path.name]
+    if BACKEND == "real":
+        skip = pytest.mark.skip(
+            reason="needs a full FEDn network (combiners and clients finishing sessions): runs "
+            "in make test-fedn-network; this controller runs on SQLite, where no combiner runs"
+        )
+        for item in mine:
+            if "fedn_network" in item.keywords:
+                item.add_marker(skip)
+    elif BACKEND == "network":
+        drop = [i for i in mine if "fedn_network" not in i.keywords]
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = [i for i in items if i not in drop]
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     """Say which FEDn backend the run uses."""
-    extra = f" ({FEDN_PYTHON})" if BACKEND == "real" else ""
+    extra = f" ({FEDN_PYTHON})" if BACKEND != "local" else ""
     return f"hub-sdk FEDn backend: {BACKEND}{extra}"

@@ -8,6 +8,7 @@ import tarfile
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,14 +19,25 @@ from hub_sdk.testing.fedn_sim import npz_bytes
 SEED_ARRAYS = [[1.0, 2.0, 3.0], [4.0]]
 
 
+#: The compute package the real clients run (and LocalHub's simulated clients imitate).
+PACKAGE_DIR = Path(__file__).resolve().parent / "network" / "package"
+
+
+def package_files() -> list[Path]:
+    """The files of the test compute package's ``client`` folder, sorted."""
+    return sorted(p for p in (PACKAGE_DIR / "client").iterdir() if p.suffix in (".py", ".yaml"))
+
+
 def package_bytes() -> bytes:
-    """A tiny compute package (.tgz), byte-identical on every call (fixed gzip mtime)."""
+    """The test compute package (``network/package/client``) as a .tgz, byte-identical on every
+    call (sorted members, fixed times and owners, fixed gzip mtime)."""
     tar_buf = io.BytesIO()
     with tarfile.open(fileobj=tar_buf, mode="w") as tar:
-        data = b"print('hello from a compute package')\n"
-        info = tarfile.TarInfo("client/entrypoint.py")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
+        for path in package_files():
+            data = path.read_bytes()
+            info = tarfile.TarInfo(f"client/{path.name}")
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
     return gzip.compress(tar_buf.getvalue(), mtime=0)
 
 

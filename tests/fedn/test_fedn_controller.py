@@ -42,3 +42,32 @@ def test_real_controller_starts_and_stops(tmp_path: Path) -> None:
         assert proc is not None
     assert proc.poll() is not None
     assert not os.path.exists(f"/proc/{proc.pid}/status") or proc.returncode is not None
+
+
+def test_makefile_installs_the_launchers_pins() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    line = next(x for x in makefile.splitlines() if x.startswith("FEDN_PINS"))
+    pins = [p.strip("'") for p in line.split(":=", 1)[1].split()]
+    assert pins == list(fc.FEDN_PINS)
+
+
+def test_network_launcher_imports_nothing_but_stdlib_at_top_level() -> None:
+    import hub_sdk.testing.fedn_network as fnet
+
+    tree = ast.parse(Path(fnet.__file__).read_text())
+    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    names = {a.name.split(".")[0] for n in top if isinstance(n, ast.Import) for a in n.names}
+    assert names <= {"json", "os", "shutil", "subprocess", "time", "urllib"}
+
+
+def test_a_client_that_cannot_start_is_reported_with_its_log(tmp_path: Path) -> None:
+    import hub_sdk.testing.fedn_network as fnet
+
+    client = fnet.FednClientProcess("/bin/false", tmp_path / "c1", Path(__file__).parent
+                                    / "network" / "package", "http://127.0.0.1:9", "c1")
+    client.start()
+    assert client._proc is not None
+    client._proc.wait(timeout=10)
+    assert not client.running
+    client.stop()
+    assert repr(client) == "FednClientProcess('c1', running=False)"
