@@ -302,6 +302,10 @@ def _get_path(doc: Mapping[str, Any], path: str) -> Any:
 # --------------------------------------------------------------------------- filters
 
 
+class StoreError(Exception):
+    """The statestore failed (the real server answers 500 "An unexpected error occurred")."""
+
+
 class BadRequest(Exception):
     """A client mistake answered with 400 ``{"message": str(exc)}``."""
 
@@ -480,6 +484,9 @@ def validate_session_config(raw: Any) -> Doc:
     for field in ("round_timeout", "buffer_size", "rounds", "clients_required"):
         if not isinstance(cfg[field], int) or isinstance(cfg[field], bool):
             raise _invalid(field, "must be an integer")
+    if cfg["aggregator_kwargs"] is not None and not isinstance(cfg["aggregator_kwargs"], str):
+        # The SQL stores keep it in a text column; anything else fails the insert (a 500).
+        raise StoreError("aggregator_kwargs is not text")
     return cfg
 
 
@@ -601,6 +608,8 @@ class FednApp:
             return handler(request, **args)
         except BadRequest as exc:
             return _message(str(exc), 400)
+        except StoreError:
+            return _message("An unexpected error occurred", 500)
         except Exception:  # pragma: no cover - a bug here; keep the real server's shape
             return _message("An unexpected error occurred", 500)
 
