@@ -104,6 +104,20 @@ class ValidationError(HubError, ValueError):
         return [f for f, _ in self.field_errors]
 
 
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the nearest of ``choices`` to ``name``, or ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def invalid(what: str, problems: Sequence[tuple[str, str]]) -> ValidationError:
+    """A :class:`ValidationError` for ``what`` listing every ``(field, reason)`` problem."""
+    detail = "; ".join(f"{field}: {reason}" for field, reason in problems)
+    return ValidationError(f"invalid {what}: {detail}", field_errors=problems)
+
+
 class APIConnectionError(HubError):
     """The server could not be reached, or the connection broke before a response arrived."""
 

@@ -13,13 +13,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import output
 from .resources import Context, UsageError, VerbSpec, VerbTable, parse_value
 
 if TYPE_CHECKING:
-    from ..fedn.sessions import Round, Session
+    from ..fedn.history import RoundResult
+    from ..fedn.sessions import Session
 
 __all__ = ["VERBS"]
 
@@ -29,10 +30,15 @@ __all__ = ["VERBS"]
 
 def _add_wait_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--timeout", type=float, default=None, metavar="S", help="give up after S seconds"
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="give up after S seconds (default: each round's timeout plus a minute)",
     )
     p.add_argument(
-        "--poll", type=float, default=0.2, metavar="S", help="seconds between status checks"
+        "--poll", type=float, default=1.0, metavar="S",
+        help="at most one request per S seconds on average (default 1)",
     )
 
 
@@ -52,20 +58,18 @@ def _add_start(p: argparse.ArgumentParser) -> None:
     _add_wait_options(p)
 
 
-def _reporter(ctx: Context, total: int | None) -> Callable[[Round], None]:
-    """One line per finished round (on stderr when stdout carries JSON)."""
+def _reporter(ctx: Context, total: int | None) -> Callable[[RoundResult], None]:
+    """One line per ended round, with its committed model and mean metrics (on stderr when
+    stdout carries JSON)."""
     stream = ctx.err if ctx.json else ctx.out
     count = 0
     started = time.monotonic()
 
-    def show(rnd: Round) -> None:
+    def show(result: RoundResult) -> None:
         nonlocal count
         count += 1
-        of = f"/{total}" if total else ""
-        model = (rnd.model_id or "-")[:8]
         print(
-            f"round {count}{of} (id {rnd.round_id}) {rnd.status}: model {model} "
-            f"[{time.monotonic() - started:.1f} s]",
+            f"{result.describe(count, total)} [{time.monotonic() - started:.1f} s]",
             file=stream,
             flush=True,
         )
@@ -74,8 +78,12 @@ def _reporter(ctx: Context, total: int | None) -> Callable[[Round], None]:
 
 
 def _wait(ctx: Context, session: Session, total: int | None, args: argparse.Namespace) -> int:
-    """Wait for ``session`` to end; 0 if it finished, 1 if it ended otherwise."""
-    session.wait(timeout=args.timeout, progress=_reporter(ctx, total), poll=args.poll)
+    """Wait for ``session`` to end; 0 if it finished, 1 if it ended otherwise.
+
+    A round that failed raises ``SessionFailedError`` (one error line, exit 1).
+    """
+    timeout: float | Literal["auto"] = "auto" if args.timeout is None else float(args.timeout)
+    session.wait(timeout=timeout, progress=_reporter(ctx, total), poll=args.poll)
     status = (session.status or "").lower()
     if ctx.json:
         output.print_json(session, ctx.out)

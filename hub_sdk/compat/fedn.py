@@ -13,7 +13,6 @@ exists, and ``get_model_trail`` orders the trail the same way on every server.
 from __future__ import annotations
 
 import inspect
-import json
 import os
 import uuid
 from collections.abc import Mapping
@@ -22,8 +21,9 @@ from typing import Any
 from ..core.pagination import LazyList
 from ..core.protocol import Page
 from ..core.request import Timeout
-from ..errors import APIStatusError, HubError
-from ..fedn.connection import FednConnection, connect
+from ..errors import APIStatusError, HubError, ValidationError
+from ..fedn.connection import FednConnection, connect, statestore
+from ..fedn.types import SessionConfig
 
 __all__ = ["APIClient"]
 
@@ -398,7 +398,10 @@ class APIClient:
     ) -> Json:
         """Create a session and start it; the start answer plus ``session_id``.
 
-        Unlike fedn 0.33.0 it sends ``rounds`` in ``session_config`` (the SQL store needs it).
+        Unlike fedn 0.33.0 it sends ``rounds`` in ``session_config`` (the SQL store needs it),
+        ``aggregator_kwargs`` as each statestore keeps it (an object on MongoDB, JSON text on
+        SQL, where an object fails), and refuses settings the controller would choke on (an
+        aggregator it does not ship, ``rounds`` below 1) with a ``{"message"}`` dict.
         """
         if aggregator == "splitlearningagg":
             return self.start_splitlearning_session(
@@ -427,9 +430,9 @@ class APIClient:
                         "message": "An unexpected error occurred when getting the active helper"
                     }
                 helper = "numpyhelper"
-        config = {
+        settings = {
             "aggregator": aggregator,
-            "aggregator_kwargs": _kwargs_text(aggregator_kwargs),
+            "aggregator_kwargs": aggregator_kwargs,
             "round_timeout": round_timeout,
             "buffer_size": round_buffer_size,
             "rounds": rounds,
@@ -447,6 +450,15 @@ class APIClient:
                 else inspect.getsource(server_functions)
             ),
         }
+        try:
+            settings_ok = SessionConfig.build(settings)
+        except ValidationError as exc:  # the controller would take it and break (or 500)
+            return {"message": exc.message}
+        try:
+            store = statestore(self.conn) if settings_ok.aggregator_kwargs else None
+        except APIStatusError as exc:
+            return _error_dict(exc)
+        config = settings_ok.to_wire(store)
         return self._create_and_start(
             {"name": name, "seed_model_id": model_id, "session_config": config},
             "sessions/start",
@@ -630,8 +642,3 @@ class APIClient:
         return self.conn.request("POST", "attributes/", body=attribute).data
 
 
-def _kwargs_text(value: Any) -> Any:
-    """Aggregator kwargs as the server stores them (JSON text)."""
-    if isinstance(value, Mapping):
-        return json.dumps(dict(value))
-    return value

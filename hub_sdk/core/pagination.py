@@ -36,7 +36,16 @@ class LazyList(Generic[T]):
     total. Indexing and slicing fetch only the pages they touch.
     """
 
-    __slots__ = ("_describe", "_fetch", "_first", "limit", "page_size", "prefetch", "progress")
+    __slots__ = (
+        "_describe",
+        "_fetch",
+        "_first",
+        "_first_size",
+        "limit",
+        "page_size",
+        "prefetch",
+        "progress",
+    )
 
     def __init__(
         self,
@@ -65,6 +74,7 @@ class LazyList(Generic[T]):
         self.progress = progress
         self._describe = describe
         self._first: Page[T] | None = None
+        self._first_size = 0
 
     # -- fetching ------------------------------------------------------------------------
 
@@ -72,6 +82,7 @@ class LazyList(Generic[T]):
         if self._first is None:
             size = self.page_size if self.limit is None else max(1, min(self.page_size, self.limit))
             self._first = self._fetch(0, size)
+            self._first_size = size
         return self._first
 
     def _range(self, start: int, stop: int | None) -> Iterator[tuple[list[T], int | None]]:
@@ -109,8 +120,8 @@ class LazyList(Generic[T]):
                 size = size_at(offset)
                 if pending and pending[0][0] == offset and pending[0][1] == size:
                     page = pending.popleft()[2].result()
-                elif offset == 0 and self._first is not None and len(self._first.items) >= size:
-                    page = self._first
+                elif offset == 0 and self._first is not None and self._first_size == size:
+                    page = self._first  # asked for already (by len() or bool(), say)
                 else:
                     for *_, future in pending:
                         future.cancel()

@@ -41,14 +41,19 @@ class _Plain:
 
 
 def progress_bar(
-    total: int | None, desc: str, unit: str = "it", *, unit_scale: bool = False
+    total: int | None, desc: str, unit: str = "it", *, unit_scale: bool = False, file: Any = None
 ) -> Any:
-    """A progress bar object with ``update(n)`` and ``close()``; a context manager."""
+    """A progress bar object with ``update(n)`` and ``close()``; a context manager.
+
+    ``file`` is where a tqdm bar draws (default: stderr).
+    """
     try:
         from tqdm.auto import tqdm
     except ImportError:
         return _Plain(total, desc, unit)
-    return tqdm(total=total, desc=desc, unit=unit, unit_scale=unit_scale, leave=True)
+    return tqdm(
+        total=total, desc=desc, unit=unit, unit_scale=unit_scale, leave=True, file=file
+    )
 
 
 ByteCallback = Callable[[int, "int | None"], None]

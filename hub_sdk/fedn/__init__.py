@@ -13,13 +13,21 @@ from .protocol import FednProtocol
 
 if TYPE_CHECKING:
     from .base import FednResource
-    from .errors import NoActivePackageError, SessionStartError, SessionTimeoutError
+    from .errors import (
+        NoActivePackageError,
+        SessionFailedError,
+        SessionStalledError,
+        SessionStartError,
+        SessionTimeoutError,
+    )
+    from .history import RoundHistory, RoundResult
     from .models import Model
     from .network import Client, Combiner, client_config, controller_status, health
     from .packages import Package
     from .results import Attribute, Metric, Prediction, Run, Status, Telemetry, Validation
     from .sessions import Round, Session
     from .types import (
+        AGGREGATORS,
         ClientConfig,
         CombinerReport,
         ControllerStatus,
@@ -36,13 +44,15 @@ _exports = LazyExports(
     __name__,
     globals(),
     base="FednResource",
-    errors="NoActivePackageError SessionStartError SessionTimeoutError",
+    errors="NoActivePackageError SessionFailedError SessionStalledError SessionStartError"
+    " SessionTimeoutError",
+    history="RoundHistory RoundResult",
     models="Model",
     network="Client Combiner client_config controller_status health",
     packages="Package",
     results="Attribute Metric Prediction Run Status Telemetry Validation",
     sessions="Round Session",
-    types="ClientConfig CombinerReport ControllerStatus RoundConfig RoundData Sender"
+    types="AGGREGATORS ClientConfig CombinerReport ControllerStatus RoundConfig RoundData Sender"
     " SessionConfig Timestamp parse_timestamp",
 )
 register_api("fedn", _exports)
@@ -50,6 +60,7 @@ if not TYPE_CHECKING:  # type checkers see the real names above, not an Any fall
     __getattr__, __dir__ = _exports.load, _exports.names
 
 __all__ = [
+    "AGGREGATORS",
     "Attribute",
     "Client",
     "ClientConfig",
@@ -67,10 +78,14 @@ __all__ = [
     "Round",
     "RoundConfig",
     "RoundData",
+    "RoundHistory",
+    "RoundResult",
     "Run",
     "Sender",
     "Session",
     "SessionConfig",
+    "SessionFailedError",
+    "SessionStalledError",
     "SessionStartError",
     "SessionTimeoutError",
     "Status",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.protocol import snippet
 from ..core.resource import Resource
 from ..errors import ResponseDecodeError
-from .protocol import _query_key, _query_value
+from .protocol import encode_filters
 from .wire import Timestamp
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class FednResource(Resource, api="fedn"):
         """How many objects match ``filters`` (``GET <collection>/count``)."""
         cls._require("list")
         conn = cls._conn(connection)
-        query = {_query_key(k): _query_value(v) for k, v in filters.items() if v is not None}
+        query = encode_filters(filters)
         resp = conn.request("GET", f"{cls._collection_path({})}/count", params=query)
         if not isinstance(resp.data, int) or isinstance(resp.data, bool):
             raise ResponseDecodeError(

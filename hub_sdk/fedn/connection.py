@@ -21,6 +21,34 @@ class FednConnection(Connection):
     def __init__(self, base_url: str, **kwargs: Any) -> None:
         kwargs.setdefault("protocol", FednProtocol())
         super().__init__(base_url, **kwargs)
+        self.statestore: str | None = None
+
+
+#: A filter key no FEDn document has: MongoDB stores match nothing for it, SQL stores ignore it.
+_PROBE = "hub_sdk_statestore_probe"
+
+
+def statestore(conn: Connection) -> str | None:
+    """The controller's statestore: ``"mongodb"``, ``"sql"``, or None if it cannot tell yet.
+
+    Asked once per connection (two cheap counts), from how the stores treat a filter on a
+    field no model has: MongoDB matches nothing, the SQL stores ignore the filter. Tells only
+    once the controller holds a model, which any session needs.
+    """
+    known = getattr(conn, "statestore", None)
+    if known is not None:
+        return str(known)
+    probe = conn.request("GET", "models/count", params={_PROBE: "1"}).data
+    if isinstance(probe, int) and probe > 0:
+        kind = "sql"
+    else:
+        total = conn.request("GET", "models/count").data
+        kind = "mongodb" if isinstance(total, int) and total > 0 else ""
+    if not kind:
+        return None
+    if isinstance(conn, FednConnection):
+        conn.statestore = kind
+    return kind
 
 
 def normalise_url(url_or_host: str, port: int | None = None, secure: bool = False) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, overload
 
@@ -162,15 +163,30 @@ class Model(
         return chain[: want + (1 if include_self else 0)] if limit is not None else chain
 
     def descendants(self, limit: int | None = None) -> builtins.list[Model]:
-        """The models derived from this one, breadth first (all of them unless ``limit``)."""
-        conn = self._conn(self._connection)
-        want = limit if limit is not None else max(type(self).count(connection=conn), 1)
-        resp = conn.request("GET", f"models/{self.pk}/descendants", headers={"X-Limit": str(want)})
-        return type(self)._many(resp, conn)
+        """Every model derived from this one, nearest first (all of them unless ``limit``).
+
+        Worked out from the model listing, not ``/descendants``: on fedn 0.33.0 the SQL
+        stores answer the whole tree but MongoDB only one chain (the first child at each
+        step, farthest first).
+        """
+        children: dict[str | None, builtins.list[Model]] = {}
+        for model in type(self).list(connection=self._connection, page_size=1000):
+            children.setdefault(model.parent_model, []).append(model)
+        found: builtins.list[Model] = []
+        level = [self.pk]
+        while level and (limit is None or len(found) < limit):
+            below = [c for pk in level for c in children.get(pk, ())]
+            below.sort(key=lambda m: m.committed_at or _EPOCH)
+            found.extend(below)
+            level = [m.pk for m in below]
+        return found if limit is None else found[:limit]
 
     def trail(self) -> builtins.list[Model]:
         """The lineage from the oldest ancestor (the seed) down to this model."""
         return builtins.list(reversed(self.ancestors(include_self=True)))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _require_active_package(conn: Connection) -> None:

@@ -61,7 +61,7 @@ class FednProtocol(WireProtocol):
         if order_by:
             headers["X-Sort-Key"] = order_by.lstrip("-+")
             headers["X-Sort-Order"] = "desc" if order_by.startswith("-") else "asc"
-        query = {_query_key(k): _query_value(v) for k, v in filters.items() if v is not None}
+        query = encode_filters(filters)
         return self.request("GET", path, params=query, headers=headers)
 
 
@@ -75,6 +75,22 @@ def _query_key(key: str) -> str:
     parts = key.split("__")
     suffix = f"__{parts.pop()}" if parts[-1] in _OPERATORS and len(parts) > 1 else ""
     return ".".join(parts) + suffix
+
+
+def encode_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword filters as the controller's query parameters.
+
+    Roles are matched in upper case, as the controller stores them (``"CLIENT"``).
+    """
+    query: dict[str, Any] = {}
+    for key, value in filters.items():
+        if value is None:
+            continue
+        name = _query_key(key)
+        if name.split("__")[0].rsplit(".", 1)[-1] == "role" and isinstance(value, str):
+            value = value.upper()
+        query[name] = _query_value(value)
+    return query
 
 
 def _query_value(value: Any) -> Any:

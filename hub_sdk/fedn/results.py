@@ -76,7 +76,7 @@ class Prediction(
     id_field="prediction_id",
     repr_fields="model_id correlation_id",
 ):
-    """A client's prediction with a model; ``correlation_id`` groups one prediction run."""
+    """A client's prediction with a model; ``prediction_id`` is the id given to ``start``."""
 
     prediction_id: str | None = None
     model_id: str | None = None
@@ -104,13 +104,22 @@ class Prediction(
     ) -> str:
         """Ask the clients to predict with ``model`` (default: the latest); returns the id.
 
-        ``Prediction.list(correlation_id=<id>)`` lists the answers as they arrive.
+        The answer arrives asynchronously as ``Prediction.get(<id>)``. fedn 0.33.0 stores
+        one answer per id: the first client's; with several clients the others' answers
+        are refused ("Entity with id ... already exists") and those client processes crash.
+        The latest model is looked up here and sent: on MongoDB, fedn 0.33.0 answers 200 to
+        a start without a model, then its prediction thread fails and no client is asked.
         """
+        from .models import Model
+
+        conn = cls._conn(connection)
+        if model is None:
+            model = Model.latest(connection=conn)
         prediction_id = prediction_id or str(uuid.uuid4())
         body: dict[str, Any] = {"prediction_id": prediction_id}
         if model is not None:
             body["model_id"] = getattr(model, "pk", model)
-        cls._conn(connection).request("POST", "predictions/start", body=body)
+        conn.request("POST", "predictions/start", body=body)
         return prediction_id
 
 

@@ -1,4 +1,4 @@
-"""Training sessions and their rounds: create, start, continue, wait with progress."""
+"""Training sessions and their rounds: create, start, continue, wait, and the per-round view."""
 
 from __future__ import annotations
 
@@ -7,44 +7,30 @@ import inspect
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import PrivateAttr
 
 from ..core.pagination import LazyList
-from ..core.progress import progress_bar
 from ..core.relations import Children, Parent
-from ..errors import BadRequestError
+from ..errors import BadRequestError, ValidationError, invalid
 from .base import FednResource
-from .errors import SessionStartError, SessionTimeoutError
-from .types import CombinerReport, RoundConfig, RoundData, SessionConfig
+from .errors import SessionStartError
+from .types import START_ARGUMENTS, CombinerReport, RoundConfig, RoundData, SessionConfig
 
 if TYPE_CHECKING:
     from ..core.connection import Connection
+    from .history import RoundHistory, RoundResult
     from .models import Model
     from .results import Metric, Run, Status, Validation
 
 #: Statuses after which a session or a round does not change any more.
 SESSION_DONE = frozenset({"finished", "terminated"})
 ROUND_DONE = frozenset({"finished", "failed", "terminated"})
+#: Round statuses after which the round's model is committed.
+ROUND_COMMITTED = frozenset({"success", "finished"})
 
-Progress = bool | Callable[["Round"], Any] | None
-
-_DEFAULT_CONFIG: dict[str, Any] = {
-    "aggregator": "fedavg",
-    "aggregator_kwargs": None,
-    "round_timeout": 180,
-    "buffer_size": -1,
-    "rounds": 5,
-    "delete_models_storage": True,
-    "clients_required": 1,
-    "requested_clients": 8,
-    "validate": True,
-    "helper_type": None,
-    "model_id": None,
-    "server_functions": None,
-}
-
+Progress = bool | Callable[["RoundResult"], Any] | None
 
 class Session(
     FednResource,
@@ -53,7 +39,14 @@ class Session(
     id_field="session_id",
     repr_fields="name status",
 ):
-    """A training session: a seed model, a configuration and the rounds it ran."""
+    """A training session: a seed model, a configuration and the rounds it ran.
+
+    ``Session.create(name=, seed_model_id=, session_config=)`` creates one without starting
+    it: ``session_config`` (a mapping or a :class:`SessionConfig`) is checked strictly and
+    missing entries take :class:`SessionConfig`'s defaults (the helper: the active
+    package's); ``rounds`` is always sent (FEDn 0.33.0 on SQL answers 500 without it).
+    ``Session.start(...)`` creates and starts one.
+    """
 
     session_id: str | None = None
     name: str | None = None
@@ -61,8 +54,11 @@ class Session(
     seed_model_id: str | None = None
     session_config: SessionConfig | None = None
 
-    _started_rounds: int | None = PrivateAttr(default=None)
+    # What the latest start() / continue_() asked for, so wait() follows that run only.
+    _run_rounds: int | None = PrivateAttr(default=None)
     _rounds_before: frozenset[str] = PrivateAttr(default=frozenset())
+    _status_before: str | None = PrivateAttr(default=None)
+    _started_at: float | None = PrivateAttr(default=None)
 
     seed_model: ClassVar[Parent[Model]] = Parent("Model", key="seed_model_id")
     validations: ClassVar[Children[Validation]] = Children("Validation", key="session_id")
@@ -73,34 +69,23 @@ class Session(
     # -- creating and starting ----------------------------------------------------------------
 
     @classmethod
-    def create(cls, *, connection: Connection | None = None, **fields: Any) -> Session:
-        """Create a session (not started): ``name``, ``seed_model_id``, ``session_config``.
-
-        Missing ``session_config`` entries take the published client's defaults (the helper:
-        the active package's), and ``rounds`` is always sent (FEDn 0.33.0 on SQL answers 500
-        without it).
-        """
-        config = fields.pop("session_config", None) or {}
-        if isinstance(config, SessionConfig):
-            config = config.model_dump(by_alias=True, exclude_unset=True)
-        merged = {**_DEFAULT_CONFIG, **dict(config)}
-        seed = fields.get("seed_model_id") or merged.get("model_id")
+    def _create_body(cls, fields: dict[str, Any], conn: Connection) -> dict[str, Any]:
+        """``session_config`` checked strictly and completed (see the class docstring)."""
+        config = SessionConfig.build(fields.pop("session_config", None))
+        seed = fields.get("seed_model_id") or config.model_id
         seed = getattr(seed, "pk", seed)
-        merged["model_id"] = seed
         fields["seed_model_id"] = seed
         if not fields.get("name"):
             fields["name"] = f"session-{uuid.uuid4().hex[:8]}"
-        conn = cls._conn(connection)
-        if not merged.get("helper_type"):
+        body = cls.validate_input(fields)
+        if not config.helper_type:
             from .packages import Package
 
-            merged["helper_type"] = Package.active_helper(connection=conn) or "numpyhelper"
-        body = cls.validate_input({k: v for k, v in fields.items() if k != "session_config"})
-        body["session_config"] = SessionConfig.model_validate(merged).to_wire()
-        resp = conn.request("POST", "sessions/", body=body)
-        obj = cls._from_response(resp, conn)
-        obj._remember()
-        return obj
+            helper = Package.active_helper(connection=conn) or "numpyhelper"
+            config = config.model_copy(update={"helper_type": helper})
+        config = config.model_copy(update={"model_id": seed})
+        body["session_config"] = config.to_wire(_statestore(conn, config))
+        return body
 
     @classmethod
     def start(
@@ -123,24 +108,23 @@ class Session(
     ) -> Session:
         """Create a session and start it; returns the session (``.wait()`` for the rounds).
 
-        ``model`` defaults to the latest model, ``helper`` to the active package's. If the
-        controller refuses to start (e.g. too few clients), :class:`SessionStartError`
-        carries the created session.
+        Every setting is checked before anything is sent: ``rounds`` and ``round_timeout`` at
+        least 1, ``aggregator`` one the controller ships (``fedavg``, ``fedopt``,
+        ``splitlearningagg``) with ``aggregator_kwargs`` it takes. ``model`` defaults to the
+        latest model, ``helper`` to the active package's. If the controller refuses to start
+        (e.g. too few clients), :class:`SessionStartError` carries the created session.
         """
         from .models import Model
-        from .packages import Package
 
-        conn = cls._conn(connection)
-        if model is None:
-            model = Model.latest(connection=conn)
-            if model is None:
-                raise BadRequestError("no model to start from: upload a seed model first")
-        model_id = model.pk if isinstance(model, Model) else str(model)
-        if helper is None:
-            helper = Package.active_helper(connection=conn) or "numpyhelper"
         if server_functions is not None and not isinstance(server_functions, str):
-            server_functions = inspect.getsource(server_functions)
-        config = {
+            try:
+                server_functions = inspect.getsource(server_functions)
+            except (TypeError, OSError) as exc:
+                raise ValidationError(
+                    f"invalid server_functions: {exc}",
+                    field_errors=[("server_functions", "must be a class or its source text")],
+                ) from None
+        settings = {
             "aggregator": aggregator,
             "aggregator_kwargs": dict(aggregator_kwargs)
             if isinstance(aggregator_kwargs, Mapping)
@@ -153,25 +137,54 @@ class Session(
             "requested_clients": requested_clients,
             "validate": validate,
             "helper_type": helper,
-            "model_id": model_id,
             "server_functions": server_functions,
         }
+        try:
+            config = SessionConfig.build(settings)
+        except ValidationError as exc:
+            raise _as_arguments(exc, "Session.start") from None
+        if model is not None and not isinstance(model, (Model, str)):
+            raise ValidationError(
+                f"invalid model: expected a Model or a model id, not {type(model).__name__}",
+                field_errors=[("model", "must be a Model or a model id")],
+            )
+        conn = cls._conn(connection)
+        if model is None:
+            model = Model.latest(connection=conn)
+            if model is None:
+                raise BadRequestError("no model to start from: upload a seed model first")
+        model_id = model.pk if isinstance(model, Model) else model
         session = cls.create(
-            connection=conn, name=name, seed_model_id=model_id, session_config=config
+            connection=conn,
+            name=name,
+            seed_model_id=model_id,
+            session_config=config.model_copy(update={"model_id": model_id}),
         )
         session._send_start(rounds, round_timeout)
         return session
 
     def continue_(self, rounds: int = 5, round_timeout: int | None = None) -> Session:
-        """Run ``rounds`` more rounds of a finished session, from its latest model."""
+        """Run ``rounds`` more rounds of a finished session, from its latest model.
+
+        ``wait()`` then follows the new rounds only.
+        """
         cfg = self.session_config
-        timeout = round_timeout or (cfg.round_timeout if cfg else None) or 180
-        self._rounds_before = frozenset(str(r.round_id) for r in self.rounds())
-        self._send_start(rounds, timeout)
+        if round_timeout is None:
+            round_timeout = cfg.round_timeout if cfg else SessionConfig().round_timeout
+        timeout = round_timeout
+        try:
+            SessionConfig.build(rounds=rounds, round_timeout=timeout)
+        except ValidationError as exc:
+            raise _as_arguments(exc, "Session.continue_") from None
+        self._send_start(rounds, timeout, before=self._round_list())
         return self
 
-    def _send_start(self, rounds: int, round_timeout: int) -> None:
+    def _send_start(
+        self, rounds: int, round_timeout: int, before: builtins.list[Round] | None = None
+    ) -> None:
         conn = self._conn(self._connection)
+        self._rounds_before = frozenset(str(r.round_id) for r in before or ())
+        self._status_before = self.status
         body = {"session_id": self.pk, "rounds": rounds, "round_timeout": round_timeout}
         try:
             conn.request("POST", "sessions/start", body=body)
@@ -186,7 +199,8 @@ class Session(
                 request_id=exc.request_id,
             ) from exc
         conn.cache.invalidate(self.cache_key(self.pk))
-        self._started_rounds = rounds
+        self._run_rounds = rounds
+        self._started_at = time.monotonic()
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -196,13 +210,19 @@ class Session(
         return (self.status or "").lower() in SESSION_DONE
 
     def rounds(self) -> builtins.list[Round]:
-        """The session's rounds, in order."""
-        conn = self._conn(self._connection)
-        found = Round.list(connection=conn, round_config__session_id=self.pk, page_size=500)
-        # Controllers that ignore the nested filter send every round: keep this session's.
-        mine = [r for r in found if r.session_id == self.pk]
-        mine.sort(key=Round.sort_key)
+        """The session's rounds, in order, each knowing the model it committed."""
+        from .history import link_committed_models
+
+        mine = self._round_list()
+        link_committed_models(mine, self.models(page_size=1000))
         return mine
+
+    def _round_list(self) -> builtins.list[Round]:
+        """The session's rounds in order (one request)."""
+        conn = self._conn(self._connection)
+        found = Round.list(connection=conn, round_config__session_id=self.pk, page_size=1000)
+        # Controllers that ignore the nested filter send every round: keep this session's.
+        return sorted((r for r in found if r.session_id == self.pk), key=Round.sort_key)
 
     def models(
         self, *, order_by: str = "committed_at", page_size: int | None = None, **filters: Any
@@ -218,87 +238,72 @@ class Session(
             **filters,
         )
 
+    def latest_model(self) -> Model | None:
+        """The last model the session committed, or None when no round committed one."""
+        from .models import Model
+
+        return Model.latest(connection=self._connection, session_id=self.pk)
+
+    def history(self) -> RoundHistory:
+        """Every round of the session: number, status, timing, committed model, validations.
+
+        Three requests (rounds, models, validations) however many rounds there are.
+        """
+        from .history import session_history
+
+        return session_history(self)
+
+    def metrics_frame(self) -> Any:
+        """A pandas DataFrame of the validations: one row per round and client."""
+        return self.history().to_pandas()
+
     def wait(
         self,
-        timeout: float | None = None,
+        timeout: float | Literal["auto"] | None = "auto",
         progress: Progress = None,
         *,
-        poll: float = 0.1,
-        max_poll: float = 2.0,
+        poll: float = 1.0,
+        raise_on_failure: bool = True,
+        start_timeout: float = 30.0,
+        stall_timeout: float | None = None,
+        validation_timeout: float = 30.0,
     ) -> Session:
-        """Block until the session ends, reporting rounds as they finish.
+        """Block until the session has finished and its rounds' validations are stored.
 
-        ``progress=True`` shows a rounds bar (tqdm when installed, notebook-aware) and prints
-        one line per finished round; a callable receives each finished :class:`Round`.
-        Polls every ``poll`` seconds, backing off to ``max_poll`` while nothing changes.
-        Raises :class:`SessionTimeoutError` after ``timeout`` seconds.
+        Follows the rounds of the latest :meth:`start` / :meth:`continue_` only. Returns when
+        the session is "Finished" (or "Terminated") and every round that committed a model
+        has the validations of the clients that trained it (when the session validates;
+        the controller stores them up to ~1 s after it marks the session finished).
+
+        * ``timeout``: ``"auto"`` (the default) allows each round its ``round_timeout`` plus a
+          minute; a number of seconds; ``None`` waits as long as there is progress.
+          :class:`SessionTimeoutError` when it passes.
+        * Stalls raise :class:`SessionStalledError` naming the cause: still not started
+          ``start_timeout`` s after the start, no client online while a round waits, or no
+          change for ``stall_timeout`` s (default: ``round_timeout`` plus a minute).
+        * Rounds that ended "Failed" raise :class:`SessionFailedError` (each round's status on
+          it) unless ``raise_on_failure=False``; :meth:`history` shows them either way.
+        * ``progress=True`` shows "round N/M" and the latest mean validation metrics (a bar on
+          a terminal or notebook, one line per round otherwise); a callable receives each
+          ended round as a :class:`RoundResult`.
+        * Polls at most once per ``poll`` seconds on average (short bursts when a change is
+          due); validations still missing ``validation_timeout`` s after the session finished
+          are given up on with a warning.
         """
-        report = _RoundReporter(self) if progress is True else (progress or None)
-        try:
-            return self._wait(report, timeout, poll, max_poll)
-        finally:
-            if isinstance(report, _RoundReporter):
-                report.close()
+        from .waiting import SessionWatch
 
-    def _wait(
-        self,
-        report: Callable[[Round], None] | None,
-        timeout: float | None,
-        poll: float,
-        max_poll: float,
-    ) -> Session:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        seen: set[str] = set(self._rounds_before)
-        delay = poll
-        while True:
-            done = self.is_finished()
-            fresh = [r for r in self.rounds() if r.round_id not in seen and (done or r.is_done)]
-            for rnd in fresh:
-                seen.add(str(rnd.round_id))
-                if callable(report):
-                    report(rnd)
-            if done:
-                return self
-            delay = poll if fresh else min(delay * 1.5, max_poll)
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise SessionTimeoutError(
-                        f"session {self.pk} did not finish within {timeout} s "
-                        f"(status {self.status!r}, {len(seen - self._rounds_before)} rounds done)",
-                        session=self,
-                    )
-                delay = min(delay, remaining)
-            time.sleep(delay)
-
-
-class _RoundReporter:
-    """The ``progress=True`` reporter: a rounds bar (tqdm when installed) and a line per round."""
-
-    def __init__(self, session: Session) -> None:
-        cfg = session.session_config
-        self.total = session._started_rounds or (cfg.rounds if cfg else None)
-        self.count = 0
-        self.started = time.monotonic()
-        self.bar: Any = None
-        self.desc = f"session {session.name or session.pk}"
-
-    def __call__(self, rnd: Round) -> None:
-        if self.bar is None:
-            self.bar = progress_bar(self.total, self.desc, "rounds")
-        self.count += 1
-        of = f"/{self.total}" if self.total else ""
-        model = (rnd.model_id or "-")[:8]
-        self.bar.write(
-            f"round {self.count}{of} (id {rnd.round_id}) {rnd.status}: model {model} "
-            f"[{time.monotonic() - self.started:.1f} s]"
+        watch = SessionWatch(
+            self,
+            timeout=timeout,
+            progress=progress,
+            poll=poll,
+            start_timeout=start_timeout,
+            stall_timeout=stall_timeout,
+            validation_timeout=validation_timeout,
         )
-        self.bar.update(1)
-
-    def close(self) -> None:
-        """Finish the bar."""
-        if self.bar is not None:
-            self.bar.close()
+        watch.run()
+        watch.check(raise_on_failure)
+        return self
 
 
 class Round(
@@ -308,13 +313,22 @@ class Round(
     id_field="round_id",
     repr_fields="status session_id",
 ):
-    """One round of a session, with the reports of the combiners that ran it."""
+    """One round of a session, with the reports of the combiners that ran it.
+
+    ``model`` / ``model_id`` are the model the round committed. The combiners' reports name a
+    temporary aggregate instead (``aggregate_model_id``), which the controller deletes when it
+    commits the result under a new id; the committed model is found through lineage (its
+    parent is ``start_model_id``, the model the round started from).
+    """
 
     round_id: str | None = None
     status: str | None = None
     round_config: RoundConfig | None = None
     round_data: RoundData | None = None
     combiners: builtins.list[CombinerReport] | None = None
+
+    _committed: str | None = PrivateAttr(default=None)
+    _linked: bool = PrivateAttr(default=False)
 
     session: ClassVar[Parent[Session]] = Parent("Session", key="session_id")
     model: ClassVar[Parent[Model]] = Parent("Model", key="model_id")
@@ -325,20 +339,73 @@ class Round(
         return self.round_config.session_id if self.round_config else None
 
     @property
-    def model_id(self) -> str | None:
-        """The model the round produced (before it finishes: the model it started from)."""
+    def start_model_id(self) -> str | None:
+        """The model the round started from."""
+        return self.round_config.model_id if self.round_config else None
+
+    @property
+    def aggregate_model_id(self) -> str | None:
+        """The combiners' temporary aggregate (deleted once the round commits its model)."""
         for report in self.combiners or ():
             if report.model_id:
                 return report.model_id
-        return self.round_config.model_id if self.round_config else None
+        return None
+
+    @property
+    def model_id(self) -> str | None:
+        """The model the round committed (None while it runs, or if it failed).
+
+        Known without a request for rounds from :meth:`Session.rounds` or
+        :meth:`Session.history`; otherwise looked up once (one request) and remembered.
+        """
+        if not self.committed:
+            return None
+        if not self._linked:
+            from .history import find_committed_model
+
+            self.link(find_committed_model(self))
+        return self._committed
+
+    def link(self, model_id: str | None) -> None:
+        """Record the model this round committed (found through lineage)."""
+        self._committed, self._linked = model_id, True
+
+    @property
+    def committed(self) -> bool:
+        """Whether the round got as far as committing a model."""
+        return (self.status or "").lower() in ROUND_COMMITTED
 
     @property
     def is_done(self) -> bool:
         """Whether the round has ended (finished, failed or terminated)."""
         return (self.status or "").lower() in ROUND_DONE
 
+    @property
+    def expected_updates(self) -> int:
+        """How many clients sent updates that were aggregated (the validators to expect)."""
+        total = 0
+        for report in self.combiners or ():
+            timing = report.data.aggregation_time if report.data else None
+            total += (timing.nr_aggregated_models or 0) if timing else 0
+        return total
+
     @staticmethod
     def sort_key(rnd: Round) -> tuple[int, str]:
         """Order rounds by their numeric id."""
         rid = str(rnd.round_id or "")
         return (int(rid), rid) if rid.isdigit() else (1 << 62, rid)
+
+
+def _statestore(conn: Connection, config: SessionConfig) -> str | None:
+    """The controller's statestore kind, asked only when it matters (kwargs to encode)."""
+    if not config.aggregator_kwargs:
+        return None
+    from .connection import statestore
+
+    return statestore(conn)
+
+
+def _as_arguments(exc: ValidationError, where: str) -> ValidationError:
+    """The same problems, named as the arguments of ``where`` (``helper``, not ``helper_type``)."""
+    problems = [(START_ARGUMENTS.get(f, f), reason) for f, reason in exc.field_errors]
+    return invalid(f"arguments for {where}", problems)

@@ -62,12 +62,13 @@ def test_walkthrough_notebook_runs(capsys: pytest.CaptureFixture[str]) -> None:
         hub = namespace.get("hub")
         if hub is not None:
             hub.stop()
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out, err = captured.out, captured.err
 
     html = [s for s in shown if s and s.startswith(("<table", "<div"))]
     assert any("<caption>Project</caption>" in s for s in html)  # an object
     assert any("<caption>Experiment" in s and " of " in s for s in html)  # a lazy list
     assert any("dataframe" in s for s in html)  # to_pandas()
-    assert "round 3/3" in out and "model trail:" in out  # wait(progress=True)
+    assert "round 3/3" in err and "model trail:" in out  # wait(progress=True): no terminal
     assert str(namespace["fl_session"].status).lower() == "finished"
     assert namespace["hub"].running is False

@@ -211,17 +211,19 @@ def test_start_session_runs_to_the_end(api: APIClient, seeded: dict[str, Any]) -
     trail = api.get_model_trail()
     assert trail[0]["model_id"] == seeded["model_id"] and len(trail) == 3
     latest = trail[-1]["model_id"]
+    # Stored after the session reads finished: a caller of the published client must poll.
+    wait_for(lambda: api.get_validations(model_id=latest)["count"] == 3)
     validations = api.get_validations(model_id=latest)
-    assert validations["count"] > 0
     assert all(v["model_id"] == latest for v in validations["result"])
-    assert api.get_validations(session_id=sid, n_max=1)["count"] == validations["count"] * 2
+    wait_for(lambda: api.get_validations(session_id=sid, n_max=1)["count"] == 6)
     assert api.continue_session(sid, rounds=1)["message"] == "Session started"
     wait_for(
         lambda: api.session_is_finished(sid) and api.get_controller_status()["state"] == "idle",
         timeout=60,
     )
     assert api.get_models(session_id=sid)["count"] == 3
-    assert api.get_statuses(session_id=sid, sender_role="controller")["count"] > 0
+    by_role = api.get_statuses(session_id=sid, sender_role="client")  # stored as "CLIENT"
+    assert by_role["count"] > 0 and {s["sender"]["role"] for s in by_role["result"]} == {"CLIENT"}
 
 
 @responses.activate
@@ -247,17 +249,56 @@ def test_start_session_sends_rounds_and_retries_reads() -> None:
         base + "/helpers/active", status=503, json={"message": "busy"}, headers={"Retry-After": "0"}
     )
     responses.get(base + "/helpers/active", json="numpyhelper")
+    # The statestore probe: a filter on a field no model has matches everything on SQL.
+    responses.get(base + "/models/count", json=3)
     responses.post(base + "/sessions/", status=201, json={"session_id": "s1"})
     responses.post(base + "/sessions/start", json={"message": "Session started"})
-    answer = api.start_session(model_id="m1", rounds=7, aggregator_kwargs={"lr": 0.1})
-    assert answer == {"message": "Session started", "session_id": "s1"}
-    created = responses.calls[2].request
-    assert created.headers["Authorization"] == "Bearer secret-token"
-    assert (
-        b'"rounds":7' in created.body and b'"aggregator_kwargs":"{\\"lr\\": 0.1}"' in created.body
+    answer = api.start_session(
+        model_id="m1", rounds=7, aggregator="fedopt", aggregator_kwargs={"learning_rate": 0.1}
     )
+    assert answer == {"message": "Session started", "session_id": "s1"}
+    created = responses.calls[3].request
+    assert created.headers["Authorization"] == "Bearer secret-token"
+    assert b'"rounds":7' in created.body
+    assert b'"aggregator_kwargs":"{\\"learning_rate\\": 0.1}"' in created.body  # text on SQL
     assert b'"helper_type":"numpyhelper"' in created.body
     assert "secret-token" not in repr(api)
+
+
+@responses.activate
+def test_start_session_sends_an_object_to_mongodb_and_refuses_what_breaks_a_controller() -> None:
+    api = APIClient("fedn.test", max_retries=0)
+    base = "http://fedn.test/api/v1"
+    responses.get(base + "/helpers/active", json="numpyhelper")
+    # MongoDB: the probe filter matches nothing, though models exist.
+    responses.get(base + "/models/count", json=0)
+    responses.get(base + "/models/count", json=2)
+    responses.post(base + "/sessions/", status=201, json={"session_id": "s1"})
+    responses.post(base + "/sessions/start", json={"message": "Session started"})
+    kwargs = {"serveropt": "yogi", "learning_rate": 0.5}
+    answer = api.start_session(model_id="m1", aggregator="fedopt", aggregator_kwargs=kwargs)
+    assert answer["session_id"] == "s1"
+    created = json.loads(responses.calls[3].request.body)
+    assert created["session_config"]["aggregator_kwargs"] == kwargs  # an object, as published
+    sent = len(responses.calls)
+    for bad in ({"aggregator": "fedprox"}, {"rounds": 0}, {"round_timeout": "x"}):
+        refused = api.start_session(model_id="m1", **bad)
+        assert set(refused) == {"message"} and next(iter(bad)) in refused["message"]
+    assert len(responses.calls) == sent + 3  # only the helper lookups: nothing created
+
+
+def test_start_session_defaults_are_the_session_config_defaults() -> None:
+    from hub_sdk.fedn import SessionConfig
+
+    sig = inspect.signature(APIClient.start_session).parameters
+    cfg = SessionConfig()
+    assert (sig["aggregator"].default, sig["round_timeout"].default, sig["rounds"].default) == (
+        cfg.aggregator, cfg.round_timeout, cfg.rounds)
+    assert (sig["round_buffer_size"].default, sig["delete_models"].default) == (
+        cfg.buffer_size, cfg.delete_models_storage)
+    assert (sig["validate"].default, sig["min_clients"].default) == (
+        cfg.validate_, cfg.clients_required)
+    assert sig["requested_clients"].default == cfg.requested_clients
 
 
 def test_listing_keeps_paging_when_the_server_caps_page_size() -> None:

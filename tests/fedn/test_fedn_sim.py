@@ -1,7 +1,8 @@
-"""Finished sessions on LocalHub's simulated FEDn network (combiners and clients needed).
+"""Finished sessions over raw HTTP: what a network leaves in the controller's statestore.
 
-These are marked ``fedn_network``: on the real loopback controller (SQLite, no combiner) they are
-skipped, since no session can finish there.
+Marked ``fedn_network``: they run on LocalHub's simulated network (``make test``) and on a real
+FEDn network with real clients (``make test-fedn-network``); the real loopback controller
+without a combiner (``make test-fedn``) skips them, since no session can finish there.
 """
 
 from __future__ import annotations
@@ -36,15 +37,19 @@ def run_session(server: FednServer, rounds: int = 3, **start: Any) -> dict[str, 
     r = s.post(api + "/sessions/start", json={"session_id": sid, **start})
     assert r.status_code == 200, r.text
     assert r.json() == {"message": "Session started"}
-    wait_for(lambda: s.get(f"{api}/sessions/{sid}").json()["status"] == "Finished", timeout=30)
+    wait_for(lambda: s.get(f"{api}/sessions/{sid}").json()["status"] == "Finished", timeout=60)
     wait_for(lambda: s.get(server.url + "/get_controller_status").json()["state"] == "idle")
+    # The controller stores the last round's validations after it marks the session Finished.
+    expected = rounds * server.clients
+    wait_for(lambda: s.get(api + "/validations/count", params={"session_id": sid}).json()
+             >= expected)
     return {"seed": seed, "session_id": sid, "http": s, "api": api}
 
 
 def test_three_rounds_finish_with_a_model_chain(fresh_fedn_server: FednServer) -> None:
     started = time.monotonic()
     run = run_session(fresh_fedn_server, rounds=3)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 60
     s, api, sid, seed = run["http"], run["api"], run["session_id"], run["seed"]
 
     models = s.get(api + "/models/", params={"session_id": sid},
@@ -60,12 +65,12 @@ def test_three_rounds_finish_with_a_model_chain(fresh_fedn_server: FednServer) -
     assert [m["model_id"] for m in anc] == [m["model_id"] for m in reversed(chain)] + [
         seed["model_id"]]
     desc = s.get(f"{api}/models/{seed['model_id']}/descendants").json()
-    assert [m["model_id"] for m in desc] == [m["model_id"] for m in chain]
+    # In no promised order: SQL stores list them oldest first, MongoDB newest first.
+    assert sorted(m["model_id"] for m in desc) == sorted(m["model_id"] for m in chain)
 
     payload = s.get(f"{api}/models/{last}/download").content
-    arrays = npz_arrays(payload)
-    assert [len(a) for a in arrays] == [len(a) for a in SEED_ARRAYS]
-    assert arrays != SEED_ARRAYS
+    step = sum(i * i for i in range(1, 4)) / 6  # FedAvg of clients 1..3 (delta i, i examples)
+    assert npz_arrays(payload) == [pytest.approx([v + 3 * step for v in a]) for a in SEED_ARRAYS]
 
     rounds = s.get(api + "/rounds/", headers={"X-Sort-Order": "asc"}).json()
     assert [r["round_id"] for r in rounds["result"]] == ["1", "2", "3"]
@@ -73,14 +78,20 @@ def test_three_rounds_finish_with_a_model_chain(fresh_fedn_server: FednServer) -
         assert rnd["status"] == "Finished"
         assert rnd["round_config"]["session_id"] == sid
         assert set(rnd["round_data"]) == {"time_commit", "reduce"}
-        assert rnd["combiners"][0]["model_id"] == model["model_id"]
+        # The combiner reports a temporary aggregate; the controller commits it under a new id
+        # whose parent is the model the round started from.
+        aggregate = rnd["combiners"][0]["model_id"]
+        assert aggregate != model["model_id"]
+        assert s.get(f"{api}/models/{aggregate}").status_code == 404
+        assert model["parent_model"] == rnd["round_config"]["model_id"]
         assert rnd["combiners"][0]["data"]["aggregation_time"]["nr_aggregated_models"] == 3
-        assert all(isinstance(v, str) or v is None
-                   for v in rnd["combiners"][0]["config"].values())
+        reported = rnd["combiners"][0]["config"]
+        for key in ("round_timeout", "rounds", "validate", "buffer_size", "aggregator_kwargs"):
+            assert isinstance(reported[key], str), (key, reported[key])  # "60", "True", "None"
 
+    wait_for(lambda: s.get(f"{api}/sessions/{sid}").json()["session_config"]["model_id"] == last)
     session = s.get(f"{api}/sessions/{sid}").json()
     assert session["status"] == "Finished"
-    assert session["session_config"]["model_id"] == last
     runs = s.get(api + "/runs/", params={"session_id": sid}).json()
     assert runs["count"] == 1
     assert runs["result"][0]["completed_at_model_id"] == last
@@ -99,15 +110,12 @@ def test_validations_metrics_and_statuses(fresh_fedn_server: FednServer) -> None
                           "receiver", "sender", "session_id", "timestamp", "updated_at",
                           "validation_id"}
     assert re.match(ISO_Z, first["timestamp"])
-    accuracy = [json.loads(v["data"])["test_accuracy"] for v in vals["result"]
-                if v["sender"]["name"] == "client0"]
-    assert accuracy == sorted(accuracy) and accuracy[0] < accuracy[-1]
-    assert {"training_accuracy", "test_accuracy", "training_loss", "test_loss"} <= set(
-        json.loads(first["data"]))
-
-    metrics = s.get(api + "/metrics/", params={"session_id": sid, "key": "test_loss"}).json()
-    assert metrics["count"] == 9
-    assert {m["step"] for m in metrics["result"]} == {1, 2, 3}
+    distance = [json.loads(v["data"])["distance"] for v in vals["result"]
+                if v["sender"]["name"] == "client1"]
+    assert distance == sorted(distance, reverse=True) and len(distance) == 3  # nearer each round
+    assert set(json.loads(first["data"])) == {"mean_weight", "distance", "examples"}
+    assert {v["sender"]["role"] for v in vals["result"]} == {"CLIENT"}
+    assert {v["receiver"]["role"] for v in vals["result"]} == {"COMBINER"}
 
     statuses = s.get(api + "/statuses/", params={"session_id": sid}).json()
     assert statuses["count"] > 0
@@ -116,8 +124,11 @@ def test_validations_metrics_and_statuses(fresh_fedn_server: FednServer) -> None
     assert re.match(ISO_Z, st["timestamp"])
     by_client = s.get(api + "/statuses/", params={"sender.name": "client1",
                                                    "session_id": sid}).json()
-    assert by_client["count"] == 3
-    assert all(x["sender"]["role"] == "client" for x in by_client["result"])
+    types = [x["type"] for x in by_client["result"]]
+    assert types.count("MODEL_VALIDATION") >= 3 and types.count("MODEL_UPDATE") >= 6
+    assert all(x["sender"]["role"] == "CLIENT" for x in by_client["result"])  # upper case
+    lower = s.get(api + "/statuses/", params={"sender.role": "client", "session_id": sid})
+    assert lower.json()["count"] == 0  # the controller matches roles exactly
 
 
 def test_model_name_prefix_and_rounds_override(fresh_fedn_server: FednServer) -> None:
@@ -129,7 +140,7 @@ def test_model_name_prefix_and_rounds_override(fresh_fedn_server: FednServer) ->
     r = s.post(api + "/sessions/start",
                json={"session_id": sid, "rounds": 2, "model_name_prefix": "net"})
     assert r.status_code == 200
-    wait_for(lambda: s.get(f"{api}/sessions/{sid}").json()["status"] == "Finished")
+    wait_for(lambda: s.get(f"{api}/sessions/{sid}").json()["status"] == "Finished", timeout=60)
     names = [m["name"] for m in s.get(api + "/models/", params={"session_id": sid},
                                       headers={"X-Sort-Order": "asc"}).json()["result"]]
     assert names == ["net_1", "net_2"]
@@ -144,13 +155,16 @@ def test_monitoring_while_running_and_second_start_refused(
     seed = upload_seed(s, api)
     sid = create_session(s, api, seed["model_id"], rounds=40)["session_id"]
     assert s.post(api + "/sessions/start", json={"session_id": sid}).status_code == 200
+    # Answered before the session thread runs: "Created" a moment longer, then "Started".
+    wait_for(lambda: s.get(f"{api}/sessions/{sid}").json()["status"] == "Started")
     assert s.get(server.url + "/get_controller_status").json() == {"state": "monitoring"}
     again = s.post(api + "/sessions/start", json={"session_id": sid})
     assert again.status_code == 400
     assert again.json() == {"message": "A session is already running!"}
     # terminating the session stops it after the current round
     s.patch(f"{api}/sessions/{sid}", json={"status": "Terminated"})
-    wait_for(lambda: s.get(server.url + "/get_controller_status").json()["state"] == "idle")
+    wait_for(lambda: s.get(server.url + "/get_controller_status").json()["state"] == "idle",
+             timeout=60)
     assert s.get(f"{api}/sessions/{sid}").json()["status"] == "Terminated"
     assert s.get(api + "/models/count", params={"session_id": sid}).json() < 40
 
@@ -178,12 +192,20 @@ def test_clients_required_above_online_clients(fresh_fedn_server: FednServer) ->
         "message": "Number of available clients is lower than the required minimum of 4"}
 
 
-def test_predictions_from_online_clients(fresh_fedn_server: FednServer) -> None:
-    api, s = fresh_fedn_server.api, fresh_fedn_server.session()
+def test_a_prediction_stores_one_answer(make_fedn_server: Callable[..., FednServer]) -> None:
+    # One client: fedn 0.33.0 keys answers by prediction_id, so a second client's answer is
+    # refused ("Entity with id ... already exists") and that client process crashes.
+    server = make_fedn_server(clients=1)
+    api, s = server.api, server.session()
     upload_package(s, api)
     seed = upload_seed(s, api)
-    r = s.post(api + "/predictions/start", json={"prediction_id": "pred-1"})
+    # With the model named: on MongoDB, fedn 0.33.0's prediction thread fails without one.
+    r = s.post(api + "/predictions/start",
+               json={"prediction_id": "pred-1", "model_id": seed["model_id"]})
     assert r.status_code == 200
-    preds = s.get(api + "/predictions/", params={"correlation_id": "pred-1"}).json()
-    assert preds["count"] == 3
-    assert all(p["model_id"] == seed["model_id"] for p in preds["result"])
+    wait_for(lambda: s.get(api + "/predictions/count",
+                           params={"prediction_id": "pred-1"}).json() == 1)
+    answer = s.get(api + "/predictions/pred-1").json()
+    assert answer["model_id"] == seed["model_id"] and answer["sender"]["role"] == "CLIENT"
+    mean = sum(v for a in SEED_ARRAYS for v in a) / 4
+    assert json.loads(answer["data"]) == {"prediction": mean}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hub_sdk import fedn
-from hub_sdk.errors import BadRequestError, NotFoundError
+from hub_sdk.errors import BadRequestError, NotFoundError, ValidationError
 from hub_sdk.testing.fedn_sim import npz_bytes
 
 from ..conftest import FednServer
@@ -126,8 +126,12 @@ def test_typed_errors(seed: fedn.Model) -> None:
     assert err.value.status == 404 and "no-such-model" in str(err.value)
     with pytest.raises(NotFoundError):
         fedn.Session.get("no-such-session")
-    with pytest.raises(BadRequestError):
+    conn = seed.connection
+    assert conn is not None
+    sent = conn.requests_sent
+    with pytest.raises(ValidationError) as refused:  # the server would answer 400
         fedn.Session.create(seed_model_id=seed.pk, session_config={"clients_required": 0})
+    assert refused.value.fields == ["clients_required"] and conn.requests_sent == sent
 
 
 def test_timestamps_are_aware(seed: fedn.Model) -> None:

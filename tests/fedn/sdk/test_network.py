@@ -8,6 +8,8 @@ from hub_sdk import fedn
 from hub_sdk.errors import NotFoundError
 
 from ..conftest import FednServer
+from ..helpers import SEED_ARRAYS, wait_for
+from .conftest import connect_to
 
 
 def test_controller_status_and_health(conn: fedn.FednConnection) -> None:
@@ -83,12 +85,23 @@ def test_clients_and_combiners(conn: fedn.FednConnection, fedn_server: FednServe
 
 
 @pytest.mark.fedn_network
-def test_prediction_start_and_results(seed: fedn.Model) -> None:
-    pid = fedn.Prediction.start(seed)
-    answers = fedn.Prediction.list(correlation_id=pid).to_list()
-    assert answers and all(p.correlation_id == pid and p.model_id == seed.pk for p in answers)
-    assert answers[0].output and answers[0].model == seed
-    assert seed.predictions().total == len(answers)
+def test_prediction_start_and_result(make_fedn_server, files) -> None:
+    # One client: fedn 0.33.0 keeps one answer per prediction and crashes the other clients.
+    server: FednServer = make_fedn_server(clients=1)
+    conn = connect_to(server)
+    try:
+        fedn.Package.upload(files["package"], connection=conn)
+        seed = fedn.Model.upload(files["seed"], connection=conn)
+        pid = fedn.Prediction.start(connection=conn)  # the latest model, sent explicitly
+        wait_for(lambda: fedn.Prediction.count(prediction_id=pid, connection=conn) == 1)
+        answer = fedn.Prediction.get(pid, connection=conn)
+        assert answer.prediction_id == pid and answer.model_id == seed.pk
+        assert answer.correlation_id and answer.correlation_id != pid
+        mean = sum(v for a in SEED_ARRAYS for v in a) / 4
+        assert answer.output == {"prediction": mean} and answer.model == seed
+        assert seed.predictions().total == 1
+    finally:
+        conn.close()
 
 
 def test_prediction_start_is_accepted(seed: fedn.Model) -> None:

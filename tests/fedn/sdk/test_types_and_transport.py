@@ -92,7 +92,7 @@ def test_combiner_config_values_are_typed_from_strings() -> None:
         None,
     )
     assert cfg.job_id == "j"
-    assert rnd.model_id == "m9" and rnd.session_id == "s1" and rnd.is_done
+    assert rnd.aggregate_model_id == "m9" and rnd.session_id == "s1" and rnd.is_done
     assert fedn.Round.sort_key(rnd) < fedn.Round.sort_key(fedn.Round(round_id="10"))
 
 
