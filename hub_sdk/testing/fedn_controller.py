@@ -11,7 +11,12 @@ Two halves live in this file:
   It starts moto's S3 stand-in and the FEDn API app with a SQLite statestore, both bound to
   127.0.0.1 (port 0 picks a free port), prints ``READY http://127.0.0.1:PORT`` once ``/health``
   answers, and stops on SIGTERM/SIGINT. Only stdlib, fedn and moto are imported, and only
-  inside functions, so ``hub_sdk`` itself does not need to be installed in that venv.
+  inside functions, so ``hub_sdk`` itself does not need to be installed in that venv. Run by
+  path, Python puts this file's folder first on ``sys.path``, where a module of
+  ``hub_sdk/testing/`` would shadow a package of the same name that fedn or moto imports: the
+  script drops the folder from ``sys.path`` before it imports them. Its own standard-library
+  imports come earlier, so no module of the folder is named like a standard-library module
+  (nor, to be safe, like a package of the FEDn venv).
 
 * :class:`RealFednController`, a pure-stdlib context manager usable from the main test venv,
   which spawns the script with a given interpreter and waits for ``READY``.
@@ -82,6 +87,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--combiner-port", type=int, default=0, help="combiner gRPC port (0: free)")
     return p.parse_args(argv)
+
+
+def _without_folder(path: list[str], folder: str) -> list[str]:
+    """``path`` (a ``sys.path``) without the entries that name ``folder``."""
+    here = os.path.realpath(folder)
+    return [p for p in path if os.path.realpath(p or os.curdir) != here]
 
 
 def _free_port() -> int:
@@ -210,9 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     db.initialize_connection()
 
     # This script runs under the FEDn interpreter, which has only the stdlib, fedn and moto (not
-    # hub_sdk): it sets TCP_NODELAY itself instead of using LocalHub's server (server.py). Run by
-    # path, it also sees every module next to it under its bare name: no module of this folder
-    # may be named like a package fedn or moto imports (jwt, responses, ...).
+    # hub_sdk): it sets TCP_NODELAY itself instead of using LocalHub's server (server.py).
     class _NoDelayHandler(WSGIRequestHandler):
         """Request handler with TCP_NODELAY: no Nagle delay on keep-alive requests."""
 
@@ -381,4 +390,6 @@ class RealFednController:
 
 
 if __name__ == "__main__":
+    # Run by path: this folder's modules must not shadow what fedn and moto import (see above).
+    sys.path[:] = _without_folder(sys.path, os.path.dirname(os.path.abspath(__file__)))
     sys.exit(main())

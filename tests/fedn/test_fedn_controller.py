@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +74,37 @@ def test_a_client_that_cannot_start_is_reported_with_its_log(tmp_path: Path) -> 
     assert not client.running
     client.stop()
     assert repr(client) == "FednClientProcess('c1', running=False)"
+
+
+def _fake_moto(root: Path, word: str, code: int) -> None:
+    """A ``moto`` package whose ``moto.server`` prints ``word`` and exits with ``code``."""
+    (root / "moto").mkdir(parents=True)
+    (root / "moto" / "__init__.py").write_text("")
+    (root / "moto" / "server.py").write_text(f"print({word!r})\nraise SystemExit({code})\n")
+
+
+def test_run_by_path_the_launcher_imports_nothing_from_its_own_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "testing"
+    folder.mkdir()
+    shutil.copy(fc.__file__, folder / "fedn_controller.py")
+    _fake_moto(folder, "neighbour", 7)  # what sys.path[0] would shadow moto with
+    _fake_moto(tmp_path / "site", "installed", 5)
+    done = subprocess.run(
+        [sys.executable, str(folder / "fedn_controller.py"), "--workdir", str(tmp_path / "w")],
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert (done.returncode, done.stdout.strip()) == (5, "installed"), done.stderr
+
+
+def test_no_module_beside_the_launcher_is_named_like_one_it_may_import() -> None:
+    folder = Path(fc.__file__).parent
+    names = {p.stem for p in folder.glob("*.py")}
+    names |= {p.name for p in folder.iterdir() if (p / "__init__.py").exists()}
+    taken = set(sys.stdlib_module_names) | {"fedn", "moto", "flask_cors", "mongomock", "minio"}
+    if Path(FEDN_PYTHON).exists():
+        code = "import importlib.metadata as m; print(*m.packages_distributions())"
+        listed = subprocess.run([FEDN_PYTHON, "-c", code], capture_output=True, text=True,
+                                check=True, timeout=60)
+        taken |= set(listed.stdout.split())
+    assert not names & taken, sorted(names & taken)
