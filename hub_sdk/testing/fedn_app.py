@@ -30,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
 from .fedn_sim import FednSimulator, npz_arrays
-from .hs256 import TokenError, sign
+from .hs256 import TokenError, make_token
 from .hs256 import verify as decode_token
 from .http_json import flask_json
 from .store import Store
@@ -39,19 +39,6 @@ __all__ = ["FednApp", "FednData", "decode_token", "make_token"]
 
 Doc = dict[str, Any]
 StartResponse = Callable[..., Any]
-
-# --------------------------------------------------------------------------- JWT (HS256, stdlib)
-
-
-def make_token(
-    secret: str, role: str = "admin", expires_in: float | None = 3600, **claims: Any
-) -> str:
-    """A HS256 JWT with a ``role`` claim (and ``exp`` unless ``expires_in`` is None)."""
-    payload: Doc = {"role": role, **claims}
-    if expires_in is not None and "exp" not in payload:
-        payload["exp"] = int(time.time() + expires_in)
-    return sign(payload, secret)
-
 
 # --------------------------------------------------------------------------- entities
 

@@ -1,9 +1,10 @@
 """HS256 JSON Web Tokens with the standard library: the one signer and verifier of LocalHub.
 
 The Auger app signs its user tokens (``POST /api/v1/tokens``) with it, the FEDn app verifies its
-role-claimed bearer tokens with it. Verification behaves like PyJWT's ``decode`` with
-``algorithms=["HS256"]``: the signature, the ``alg`` header and the ``exp``/``nbf``/``iat``
-claim types are checked, and ``str(TokenError)`` is the message the real FEDn controller sends.
+role-claimed bearer tokens with it (:func:`make_token` makes one, as FEDn's admins do).
+Verification behaves like PyJWT's ``decode`` with ``algorithms=["HS256"]``: the signature, the
+``alg`` header and the ``exp``/``nbf``/``iat`` claim types are checked, and ``str(TokenError)``
+is the message the real FEDn controller sends.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["TokenError", "sign", "verify"]
+__all__ = ["TokenError", "make_token", "sign", "verify"]
 
 
 class TokenError(Exception):
@@ -72,3 +73,13 @@ def verify(token: str, secret: str | bytes) -> dict[str, Any]:
     if "nbf" in payload and payload["nbf"] > now:
         raise TokenError("Invalid token")
     return payload
+
+
+def make_token(
+    secret: str, role: str = "admin", expires_in: float | None = 3600, **claims: Any
+) -> str:
+    """A HS256 JWT with a ``role`` claim (and ``exp`` unless ``expires_in`` is None)."""
+    payload: dict[str, Any] = {"role": role, **claims}
+    if expires_in is not None and "exp" not in payload:
+        payload["exp"] = int(time.time() + expires_in)
+    return sign(payload, secret)
