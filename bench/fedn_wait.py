@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from hub_sdk import fedn  # noqa: E402
 from hub_sdk.compat.fedn import APIClient  # noqa: E402
+from hub_sdk.testing.fedn_local.npz import npz_bytes  # noqa: E402
 from hub_sdk.testing.fedn_network import RealFednNetwork  # noqa: E402
-from hub_sdk.testing.fedn_sim import npz_bytes  # noqa: E402
 from tests.fedn.helpers import PACKAGE_DIR, SEED_ARRAYS, package_bytes  # noqa: E402
 
 CLIENTS = 2

@@ -1,7 +1,7 @@
 """Test helpers: :class:`LocalHub`, a real loopback server for the Auger Hub and FEDn APIs.
 
 ``LocalHub`` serves the recorded Auger Hub contract (``auger``) and the FEDn controller API
-(``fedn_app``) from one SQLite :class:`~hub_sdk.testing.store.Store`, with optional fault
+(``fedn_local``) from one SQLite :class:`~hub_sdk.testing.store.Store`, with optional fault
 injection (:class:`Faults`). Names are imported lazily so that ``import hub_sdk.testing`` (for
 example by the pytest plugin) does not pull in werkzeug until a server is actually needed.
 """

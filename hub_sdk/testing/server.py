@@ -10,7 +10,7 @@ over it, each on its own listener because their paths collide (``/api/v1/predict
 
 * :class:`~hub_sdk.testing.auger.AugerApp` at :attr:`LocalHub.url` (also serves the
   optimizers routes, so :attr:`LocalHub.optimizers_url` is the same URL);
-* :class:`~hub_sdk.testing.fedn_app.FednApp` at :attr:`LocalHub.fedn_url`.
+* :class:`~hub_sdk.testing.fedn_local.FednApp` at :attr:`LocalHub.fedn_url`.
 
 Both apps are wrapped in a :class:`~hub_sdk.testing.faults.FaultMiddleware` sharing the live
 controller :attr:`LocalHub.faults` (FEDn route keys carry the prefix ``"fedn:"``).
@@ -334,7 +334,7 @@ class LocalHub:
                 self._verbose,
             )
             if self._fedn_enabled:
-                from .fedn_app import FednApp
+                from .fedn_local import FednApp
 
                 self.fedn_app = FednApp(
                     store,

@@ -12,7 +12,7 @@ import pytest
 
 from hub_sdk.cli import main
 from hub_sdk.testing import LocalHub
-from hub_sdk.testing.fedn_sim import npz_bytes
+from hub_sdk.testing.fedn_local.npz import npz_bytes
 from hub_sdk.testing.pytest_plugin import local_hub, local_hub_session
 
 __all__ = ["Result", "local_hub", "local_hub_session"]

@@ -13,7 +13,7 @@ import pytest
 import responses
 
 from hub_sdk.compat.fedn import APIClient
-from hub_sdk.testing.fedn_sim import npz_bytes
+from hub_sdk.testing.fedn_local.npz import npz_bytes
 from tests.fedn.conftest import (  # noqa: F401 - fixtures
     BACKEND,
     FednServer,

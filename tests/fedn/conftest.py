@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import requests
 
-from hub_sdk.testing.fedn_app import make_token
+from hub_sdk.testing.hs256 import make_token
 
 from .helpers import PACKAGE_DIR
 
@@ -142,7 +142,7 @@ def _serve_fedn_app(clients: int, jwt_secret: str | None) -> Iterator[str]:
 
     from werkzeug.serving import make_server
 
-    from hub_sdk.testing.fedn_app import FednApp
+    from hub_sdk.testing.fedn_local import FednApp
     from hub_sdk.testing.store import Store
 
     store = Store()

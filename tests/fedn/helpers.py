@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from hub_sdk.testing.fedn_sim import npz_bytes
+from hub_sdk.testing.fedn_local.npz import npz_bytes
 
 SEED_ARRAYS = [[1.0, 2.0, 3.0], [4.0]]
 

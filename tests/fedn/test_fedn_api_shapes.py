@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from hub_sdk.testing.fedn_sim import npz_bytes
+from hub_sdk.testing.fedn_local.npz import npz_bytes
 
 from .conftest import FednServer
 from .helpers import create_session, package_bytes, session_config, upload_package, upload_seed
@@ -546,7 +546,7 @@ def test_auth_401_messages(fedn_auth_server: FednServer) -> None:
     invalid = (401, {"message": "Invalid token"})
     assert msg("Bearer " + server.make_token("client")) == invalid
     assert msg("Bearer garbage") == invalid
-    from hub_sdk.testing.fedn_app import make_token
+    from hub_sdk.testing.hs256 import make_token
 
     assert msg("Bearer " + make_token("wrong-secret")) == invalid
     assert msg("Bearer " + server.make_token("admin", exp=1)) == (401, {"message": "Token expired"})

@@ -15,8 +15,9 @@ import zipfile
 import pytest
 import requests
 
-from hub_sdk.testing.fedn_app import TokenError, decode_token, make_token
-from hub_sdk.testing.fedn_sim import npz_arrays, npz_bytes
+from hub_sdk.testing.fedn_local.npz import npz_arrays, npz_bytes
+from hub_sdk.testing.hs256 import TokenError, make_token
+from hub_sdk.testing.hs256 import verify as decode_token
 
 from .conftest import BACKEND, FednServer
 from .helpers import package_bytes, session_config, upload_package, upload_seed

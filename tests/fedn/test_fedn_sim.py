@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from hub_sdk.testing.fedn_sim import npz_arrays
+from hub_sdk.testing.fedn_local.npz import npz_arrays
 
 from .conftest import FednServer
 from .helpers import SEED_ARRAYS, create_session, upload_package, upload_seed, wait_for

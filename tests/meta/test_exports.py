@@ -16,7 +16,13 @@ from types import ModuleType
 
 import pytest
 
-PACKAGES = ["hub_sdk.core", "hub_sdk.auger", "hub_sdk.fedn", "hub_sdk.testing"]
+PACKAGES = [
+    "hub_sdk.core",
+    "hub_sdk.auger",
+    "hub_sdk.fedn",
+    "hub_sdk.testing",
+    "hub_sdk.testing.fedn_local",
+]
 
 
 def _is_type_checking(test: ast.expr) -> bool:

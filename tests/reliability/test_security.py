@@ -268,7 +268,7 @@ def test_localhub_rejects_missing_and_wrong_tokens(hub: LocalHub) -> None:
 
 
 def test_localhub_fedn_requires_a_valid_jwt(hub: LocalHub) -> None:
-    from hub_sdk.testing.fedn_app import make_token
+    from hub_sdk.testing.hs256 import make_token
 
     models = f"{hub.fedn_url}/api/v1/models/"
     assert requests.get(models, timeout=5).status_code == 401

@@ -16,7 +16,7 @@ import pytest
 
 from hub_sdk import fedn
 from hub_sdk.core import context
-from hub_sdk.testing.fedn_sim import npz_bytes
+from hub_sdk.testing.fedn_local.npz import npz_bytes
 
 from ..conftest import BACKEND, FednServer
 from ..helpers import SEED_ARRAYS, package_bytes

@@ -22,27 +22,25 @@ every weight moves by ``i`` and the update counts ``i`` examples, so FedAvg give
 ``w + sum(i*i)/sum(i)``; it validates with ``mean_weight``, ``distance`` (to 10.0) and
 ``examples``.
 
-Model payloads are small valid ``.npz`` archives written by hand (:func:`npz_bytes`), so no numpy
-is needed: the seed's arrays are read back (:func:`npz_arrays`) and nudged each round.
+Model payloads are small valid ``.npz`` archives written by hand (:mod:`.npz`), so no numpy is
+needed: the seed's arrays are read back and nudged each round.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
-import struct
 import threading
 import time
 import uuid
-import zipfile
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .fedn_app import FednData
+from .catalogue import Doc
+from .data import FednData
+from .npz import npz_arrays, npz_bytes
 
-__all__ = ["AGGREGATORS", "POISON", "FednSimulator", "npz_arrays", "npz_bytes", "npy_bytes"]
+__all__ = ["AGGREGATORS", "POISON", "FednSimulator"]
 
 #: What fedn 0.33.0 ships in ``fedn/network/combiner/aggregators/``.
 AGGREGATORS = ("fedavg", "fedopt", "splitlearningagg")
@@ -52,64 +50,6 @@ POISON = -999.0
 TARGET = 10.0
 #: Combiner config entries reported as they are; the rest become text.
 _UNSTRINGIFIED = frozenset({"client_settings", "is_sl_inference", "selected_clients"})
-
-Doc = dict[str, Any]
-
-
-# --------------------------------------------------------------------------- .npz without numpy
-
-
-def npy_bytes(values: Sequence[float]) -> bytes:
-    """A version 1.0 ``.npy`` file holding ``values`` as a 1-D little-endian float64 array."""
-    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({len(values)},), }}"
-    header += " " * (63 - (10 + len(header)) % 64) + "\n"
-    raw = struct.pack(f"<{len(values)}d", *values)
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1") + raw
-
-
-def npz_bytes(arrays: Sequence[Sequence[float]]) -> bytes:
-    """A ``.npz`` archive of 1-D float64 arrays named ``0.npy``, ``1.npy``, ... (numpyhelper's)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        for i, values in enumerate(arrays):
-            info = zipfile.ZipInfo(f"{i}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            z.writestr(info, npy_bytes(values))
-    return buf.getvalue()
-
-
-def _parse_npy(data: bytes) -> list[float]:
-    """Read a 1-D (or flattened) little-endian float/int ``.npy`` payload; raise ValueError."""
-    if data[:6] != b"\x93NUMPY":
-        raise ValueError("not a .npy file")
-    major = data[6]
-    if major == 1:
-        hlen, start = struct.unpack("<H", data[8:10])[0], 10
-    else:
-        hlen, start = struct.unpack("<I", data[8:12])[0], 12
-    header = data[start : start + hlen].decode("latin1")
-    body = data[start + hlen :]
-    formats = {"<f8": "d", "<f4": "f", "<i8": "q", "<i4": "i", "|u1": "B", "|b1": "?"}
-    code = next((c for d, c in formats.items() if f"'{d}'" in header), None)
-    if code is None or "'fortran_order': True" in header:
-        raise ValueError(f"unsupported array header: {header.strip()}")
-    n = len(body) // struct.calcsize(code)
-    return [float(v) for v in struct.unpack(f"<{n}{code}", body[: n * struct.calcsize(code)])]
-
-
-def npz_arrays(data: bytes) -> list[list[float]]:
-    """The arrays of an ``.npz`` archive, in member order (ValueError if it is not one)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            names = [n for n in z.namelist() if n.endswith(".npy")]
-            if not names:
-                raise ValueError("no .npy member in the archive")
-            names.sort(key=lambda n: (len(n), n))
-            return [_parse_npy(z.read(n)) for n in names]
-    except zipfile.BadZipFile as exc:
-        raise ValueError(f"not an .npz archive: {exc}") from None
-
-
-# --------------------------------------------------------------------------- the simulator
 
 
 class FednSimulator:
@@ -124,9 +64,11 @@ class FednSimulator:
         round_seconds: float = 0.05,
         start_delay: float = 0.05,
         validation_delay: float = 0.15,
+        network_id: str = "fedn-network",
     ) -> None:
         """Register the simulated nodes in ``data`` (idempotent on a reused store)."""
         self.data = data
+        self.network_id = network_id  # what ``/clients/config`` tells clients
         self.n_clients = max(0, clients)
         self.n_combiners = max(0, combiners) if clients == 0 else max(1, combiners)
         self.round_seconds = round_seconds
@@ -194,6 +136,7 @@ class FednSimulator:
             t.join(timeout=5)
 
     def _spawn(self, target: Any, *args: Any, name: str) -> None:
+        """Run ``target(*args)`` in a daemon thread that :meth:`close` waits for."""
         t = threading.Thread(target=target, args=args, name=name, daemon=True)
         self._threads = [x for x in self._threads if x.is_alive()] + [t]
         t.start()
@@ -453,6 +396,7 @@ class FedOpt:
                 "tau": 1e-4}
 
     def __init__(self, kwargs: Any) -> None:
+        """Take the settings from ``aggregator_kwargs`` (a dict or its JSON text)."""
         if isinstance(kwargs, str):
             try:
                 kwargs = json.loads(kwargs)
