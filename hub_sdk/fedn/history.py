@@ -29,6 +29,7 @@ class RoundResult:
     round: Round
     model: Model | None = None
     validations: builtins.list[Validation] = field(default_factory=builtins.list)
+    committed_id: str | None = None
 
     @property
     def round_id(self) -> str | None:
@@ -47,8 +48,8 @@ class RoundResult:
 
     @property
     def model_id(self) -> str | None:
-        """The committed model's id."""
-        return self.model.model_id if self.model is not None else None
+        """The committed model's id (known even when ``model`` was not fetched)."""
+        return self.model.model_id if self.model is not None else self.committed_id
 
     @property
     def started_at(self) -> datetime | None:
@@ -141,38 +142,69 @@ def _client(v: Validation) -> str:
     return str((sender.name or sender.client_id) if sender else None)
 
 
-def link_committed_models(rounds: Sequence[Round], models: Iterable[Model]) -> dict[str, Model]:
-    """Tell each round which of the session's ``models`` it committed; return them by round.
+def committed_ids(
+    rounds: Sequence[Round],
+    validations: Iterable[Validation] = (),
+    models: Iterable[Model] | None = None,
+) -> dict[str, str]:
+    """Round id -> the id of the model it committed, for the session's ``rounds`` in order.
 
-    The round's combiner report names a temporary aggregate; the committed model is the
-    session model whose parent is the model the round started from.
+    The combiners' report names a temporary aggregate, so the committed model is found
+    through lineage: it is the session model whose parent is the model the round started
+    from. Without ``models``: a committed round's model is the next round's start model,
+    and the last one's the validated model that is no round's start.
     """
-    by_parent = {m.parent_model: m for m in models if m.parent_model}
-    found: dict[str, Model] = {}
-    for rnd in rounds:
-        start = rnd.start_model_id
-        model = by_parent.get(start) if rnd.committed and start else None
-        if model is not None:  # not found: left for a lookup of its own
-            rnd.link(model.model_id)
-            if rnd.round_id is not None:
-                found[rnd.round_id] = model
+    found: dict[str, str] = {}
+    if models is not None:
+        by_parent = {m.parent_model: m.model_id for m in models if m.parent_model}
+        for rnd in rounds:
+            start = rnd.start_model_id
+            if rnd.committed and start and by_parent.get(start):
+                found[str(rnd.round_id)] = str(by_parent[start])
+    for i, rnd in enumerate(rounds):
+        later = rounds[i + 1] if i + 1 < len(rounds) else None
+        nxt = later.start_model_id if later is not None else None
+        if rnd.committed and str(rnd.round_id) not in found and nxt and nxt != rnd.start_model_id:
+            found[str(rnd.round_id)] = nxt
+    open_rounds = [r for r in rounds if r.committed and str(r.round_id) not in found]
+    starts = {r.start_model_id for r in rounds}
+    candidates = {v.model_id for v in validations if v.model_id} - starts - set(found.values())
+    if len(open_rounds) == 1 and len(candidates) == 1:
+        found[str(open_rounds[0].round_id)] = str(candidates.pop())
     return found
 
 
+def link_committed_models(rounds: Sequence[Round], models: Iterable[Model]) -> None:
+    """Tell each round which of the session's ``models`` it committed."""
+    found = committed_ids(rounds, (), models)
+    for rnd in rounds:
+        model_id = found.get(str(rnd.round_id))
+        if model_id is not None:  # not found: left for a lookup of its own
+            rnd.link(model_id)
+
+
 def build_history(
-    rounds: Sequence[Round], models: Iterable[Model], validations: Iterable[Validation]
+    rounds: Sequence[Round],
+    models: Iterable[Model],
+    validations: Iterable[Validation],
+    committed: dict[str, str] | None = None,
 ) -> RoundHistory:
     """Assemble the per-round view from a session's rounds, models and validations."""
-    committed = link_committed_models(rounds, models)
+    models = builtins.list(models)
+    validations = builtins.list(validations)
+    if committed is None:
+        committed = committed_ids(rounds, validations, models)
+    by_id = {m.model_id: m for m in models}
     by_model: dict[str | None, builtins.list[Validation]] = {}
     for v in validations:
         by_model.setdefault(v.model_id, []).append(v)
     history = RoundHistory()
     for number, rnd in enumerate(rounds, 1):
-        model = committed.get(rnd.round_id or "")
-        found = by_model.get(model.model_id, []) if model is not None else []
-        found.sort(key=_client)
-        history.append(RoundResult(number, rnd, model, found))
+        model_id = committed.get(str(rnd.round_id))
+        if model_id is not None:
+            rnd.link(model_id)
+        found = sorted(by_model.get(model_id, []), key=_client) if model_id else []
+        history.append(RoundResult(number, rnd, by_id.get(model_id), found, model_id))
     return history
 
 

@@ -33,7 +33,9 @@ log = logging.getLogger("hub_sdk.fedn")
 #: Seconds between polls while a change is due (start, finish, validations).
 HOT = 0.2
 #: Requests that may be made back to back before the average rate applies.
-BURST = 5
+BURST = 3
+#: Seconds between looks at the validations once the rounds ended.
+FINAL = 0.5
 #: Seconds without change, while a round runs, before checking that any client is online.
 CLIENT_CHECK = 10.0
 #: Polls while rounds run come every COLD * poll seconds, so the budget is full at the end.
@@ -78,7 +80,14 @@ class RequestBudget:
 
 
 class SessionWatch:
-    """Polls one session until its run ends; see :meth:`Session.wait` for the contract."""
+    """Polls one session until its run ends; see :meth:`Session.wait` for the contract.
+
+    While rounds run it lists them every ``COLD * poll`` seconds (one request); once the
+    expected rounds ended it lists the session's validations every ``FINAL`` seconds until
+    each committed model has its clients' validations (the committed models follow from
+    the rounds' start models, so no model listing is needed), then reads the session once
+    to see it final. Every request goes through a :class:`RequestBudget`.
+    """
 
     def __init__(
         self,
@@ -101,11 +110,10 @@ class SessionWatch:
         self.expected = session._run_rounds
         self.before = session._rounds_before
         self.ours = session._started_at is not None
-        self.stale = session._status_before
+        self.stale = session._status_before if self.ours else "Created"
         now = clock()
-        self.begun = now
         self.started_at = session._started_at or now
-        self.started = self.ours is False and (session.status or "Created") != "Created"
+        self.started = not self.ours and (session.status or "Created") != self.stale
         round_timeout = float(cfg.round_timeout or 180)
         count = self.expected or cfg.rounds or 1
         if timeout == "auto":
@@ -117,16 +125,15 @@ class SessionWatch:
         self.validation_timeout = validation_timeout
         self.budget = RequestBudget(poll, BURST, clock)
         self.poll = poll
-        self.requests = 0
-        self.rounds: builtins.list[Round] = []
-        self.models: builtins.list[Model] = []
+        self.all_rounds: builtins.list[Round] = []
+        self.models: builtins.list[Model] | None = None
         self.validations: builtins.list[Validation] = []
+        self.read_final = False  # the status was read final after the run's rounds ended
         self.reported: set[str] = set()
         self.signature: tuple[Any, ...] = ()
         self.changed_at = now
         self.clients_checked_at = now
         self.checked_at = now
-        self.finished_at = now
         self.history = RoundHistory()
         self.reporter = _reporter(progress, session, self.expected or cfg.rounds)
 
@@ -137,7 +144,6 @@ class SessionWatch:
         if delay > 0:
             self._sleep(delay)
         self.budget.take()
-        self.requests += 1
 
     def _sleep(self, seconds: float) -> None:
         if self.deadline is not None:
@@ -145,14 +151,14 @@ class SessionWatch:
         if seconds > 0:
             self.sleep(seconds)
 
-    def _refresh_session(self) -> None:
+    def _read_session(self) -> None:
         self._spend()
+        self.checked_at = self.clock()
         self.session.refresh()
 
     def _list_rounds(self) -> None:
         self._spend()
-        found = self.session._round_list()
-        self.rounds = [r for r in found if str(r.round_id) not in self.before]
+        self.all_rounds = self.session._round_list()
 
     def _list_models(self) -> None:
         self._spend()
@@ -165,7 +171,12 @@ class SessionWatch:
         found = Validation.list(connection=self.conn, session_id=self.session.pk, page_size=1000)
         self.validations = builtins.list(found)
 
-    # -- the run ---------------------------------------------------------------------------
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def rounds(self) -> builtins.list[Round]:
+        """This run's rounds (the session's, less those from before the start)."""
+        return [r for r in self.all_rounds if str(r.round_id) not in self.before]
 
     @property
     def status(self) -> str:
@@ -176,71 +187,99 @@ class SessionWatch:
 
     def _all_rounds_ended(self) -> bool:
         if self.expected is None:
-            return True
+            return self.status in ("finished", "terminated")
         return len(self._ended()) >= self.expected
+
+    def _committed(self) -> dict[str, str]:
+        """Round id -> the id of the model it committed, from what is known so far."""
+        from .history import committed_ids
+
+        return committed_ids(self.all_rounds, self.validations, self.models)
+
+    def _missing_validations(self) -> builtins.list[Round]:
+        """This run's finished rounds whose model lacks its trainers' validations."""
+        if not self.validate:
+            return []
+        committed = self._committed()
+        counts: dict[str | None, int] = {}
+        for v in self.validations:
+            counts[v.model_id] = counts.get(v.model_id, 0) + 1
+        return [
+            rnd for rnd in self.rounds
+            if (rnd.status or "").lower() == "finished"
+            and counts.get(committed.get(str(rnd.round_id)), 0) < max(rnd.expected_updates, 1)
+        ]
+
+    # -- the run ---------------------------------------------------------------------------
 
     def run(self) -> RoundHistory:
         """Follow the run to its end and return its rounds (raises on stalls and timeouts)."""
         try:
-            last = -float("inf")
-            while True:
-                now = self.clock()
-                if self._hot() or now - last >= COLD * self.poll:
-                    last = now
-                    if self._tick():
-                        break
-                self._check_time()
-                if self.reporter is not None:
-                    self.reporter.tick(None)
-                self._sleep(HOT)
-            self.finished_at = self.clock()
+            self._follow_rounds()
             self._await_validations()
-            history = self._history()
-            self._report(history, final=True)
-            self.history = history
-            return history
+            while not self.read_final:
+                self._read_session()
+                self.read_final = self.status in ("finished", "terminated")
+                if not self.read_final:
+                    self._check_time()
+                    self._sleep(HOT)
+            if self.reporter is not None or self._failed():
+                if self.models is None or self._missing_validations():
+                    self._list_models()
+                self.history = self._history()
+                self._report(self.history, final=True)
+            return self.history
         finally:
             if self.reporter is not None:
                 self.reporter.close()
 
-    def _hot(self) -> bool:
-        """Whether a change is due soon (poll quickly, within the budget)."""
-        return not self.started or self._all_rounds_ended()
+    def _failed(self) -> bool:
+        return any((r.status or "").lower() == "failed" for r in self.rounds)
 
-    def _tick(self) -> bool:
-        """One poll; True once the run is over (the session read final after it started)."""
+    def _follow_rounds(self) -> None:
+        """Poll until the run's rounds have all ended (or the session reads final)."""
+        due = self.clock() + HOT  # the controller starts the session a moment after answering
+        while True:
+            now = self.clock()
+            if now >= due:
+                self._probe()
+                if self.started and self._all_rounds_ended():
+                    return
+                due = self.clock() + (HOT if not self.started else COLD * self.poll)
+            self._check_time()
+            if self.reporter is not None:
+                self.reporter.tick(None)
+            self._sleep(min(HOT, max(due - self.clock(), 0.0)) or HOT)
+
+    def _probe(self) -> None:
+        """One look at the run: its rounds, or the session's status when that is what is due."""
         now = self.clock()
-        recheck = now - self.checked_at > RECHECK
-        read_status = not self.started or self._all_rounds_ended() or recheck
-        if read_status:
-            self.checked_at = now
-            self._refresh_session()
-            if self.status == "started" or (self.ours and self.session.status != self.stale):
+        stale = not self.started and now - self.started_at > 1.0
+        if self.expected is None or now - self.checked_at > RECHECK or stale:
+            self._read_session()
+            # Any state but the one before the start (or "Started" itself) means it started.
+            if self.status == "started" or (self.session.status or "Created") != self.stale:
                 self.started = True
+            if self.status == "terminated" and self.started:
+                self.expected = len(self._ended())  # no more rounds will come
+            if self.expected is None and not self.started:
+                return
             if not self.started and (self.session.status or "Created") == "Created":
-                return False  # no round exists before the session turns "Started"
-            # The status just read is final, and not the stale one from before the start.
-            over = self.status == "terminated" or (self.rounds and self._all_rounds_ended())
-            if self.started and self.status == "finished" and over:
-                return True
-            if self.started and self.status == "terminated":
-                return True
+                return  # no round exists before the session turns "Started"
         before = {(r.round_id, r.status) for r in self.rounds}
         self._list_rounds()
         if self.rounds:
             self.started = True
+        if self.expected is not None and self.status == "terminated":
+            self.expected = min(self.expected, len(self._ended()))
         newly_ended = [r for r in self._ended() if (r.round_id, r.status) not in before]
         # Progress display only, and only with requests to spare: the finish needs them.
-        spare = self.reporter is not None and self.budget.available() >= RESERVE
-        if spare and (newly_ended or self._reporting_metrics()):
-            if any(r.committed for r in newly_ended):
-                self._list_models()
-            if self.validate and any(r.committed for r in self._ended()):
-                self._list_validations()
         if self.reporter is not None:
+            spare = self.budget.available() >= RESERVE
+            wanted = newly_ended or self._reporting_metrics()
+            if spare and wanted and self.validate and any(r.committed for r in self._ended()):
+                self._list_validations()
             self._report(self._history())
-        final = self.status in ("finished", "terminated")
-        return read_status and self.started and final and self._all_rounds_ended()
 
     def _reporting_metrics(self) -> bool:
         """Whether the progress display still waits for some ended round's validations."""
@@ -267,15 +306,18 @@ class SessionWatch:
                 session=self.session,
             )
         if not self.started and now - self.started_at > self.start_timeout:
-            raise SessionStalledError(
-                f"session {name} still reads {self.session.status!r} "
-                f"{now - self.started_at:.0f} s after it was started: the controller did "
-                "not run it (fedn 0.33.0 leaves a session 'Created' when its session thread "
-                "dies, e.g. on an aggregator it does not ship, and then refuses every start "
-                "with 'A session is already running!' until it restarts)",
-                cause="not_started",
-                session=self.session,
-            )
+            self._read_session()  # name the state it is stuck in
+            if self.status != "started" and (self.session.status or "Created") == self.stale:
+                raise SessionStalledError(
+                    f"session {name} still reads {self.session.status!r} "
+                    f"{now - self.started_at:.0f} s after it was started: the controller "
+                    "did not run it (fedn 0.33.0 leaves a session 'Created' when its session "
+                    "thread dies, e.g. on an aggregator it does not ship, and then refuses "
+                    "every start with 'A session is already running!' until it restarts)",
+                    cause="not_started",
+                    session=self.session,
+                )
+            self.started = True
         idle = now - self.changed_at
         running = self.started and any(not r.is_done for r in self.rounds)
         if running and idle > CLIENT_CHECK and now - self.clients_checked_at > CLIENT_CHECK:
@@ -301,63 +343,46 @@ class SessionWatch:
         self._spend()
         return Client.count(connection=self.conn, status="online")
 
-    # -- validations after the finish ------------------------------------------------------
-
-    def _missing_validations(self) -> builtins.list[Round]:
-        """Rounds whose committed model lacks validations from the clients that trained."""
-        due = [r for r in self.rounds if (r.status or "").lower() == "finished"]
-        if not due:
-            return []
-        committed = self._committed()
-        counts: dict[str | None, int] = {}
-        for v in self.validations:
-            counts[v.model_id] = counts.get(v.model_id, 0) + 1
-        missing = []
-        for rnd in due:
-            model = committed.get(rnd.round_id or "")
-            want = max(rnd.expected_updates, 1)
-            if model is None or counts.get(model.model_id, 0) < want:
-                missing.append(rnd)
-        return missing
+    # -- validations after the rounds ------------------------------------------------------
 
     def _await_validations(self) -> None:
-        if not self.validate:
+        """Poll the validations until every finished round's model has its clients' ones."""
+        if not self.validate or not any(
+            (r.status or "").lower() == "finished" for r in self.rounds
+        ):
             return
-        give_up = self.finished_at + self.validation_timeout
+        ended_at = self.clock()
+        give_up = ended_at + self.validation_timeout
         while True:
-            due = [r for r in self.rounds if (r.status or "").lower() == "finished"]
-            if any(r.round_id not in self._committed() for r in due):
-                self._list_models()
             self._list_validations()
             missing = self._missing_validations()
+            if missing and self.models is None and any(
+                str(r.round_id) not in self._committed() for r in missing
+            ):
+                self._list_models()  # the rounds alone could not name every committed model
+                missing = self._missing_validations()
             if not missing:
                 return
-            self._report(self._history())
+            if self.reporter is not None:
+                self._report(self._history())
             now = self.clock()
             if now >= give_up or (self.deadline is not None and now >= self.deadline):
                 log.warning(
                     "session %s: validations of round(s) %s still missing %.0f s after the "
-                    "session finished; returning without them",
+                    "rounds ended; returning without them",
                     self.session.name or self.session.pk,
                     ", ".join(str(r.round_id) for r in missing),
-                    now - self.finished_at,
+                    now - ended_at,
                 )
                 return
-            self._sleep(min(HOT, give_up - now))
-
-    def _committed(self) -> dict[str, Model]:
-        from .history import link_committed_models
-
-        return link_committed_models(self.rounds, self.models)
+            self._sleep(min(FINAL, give_up - now))
 
     # -- results -----------------------------------------------------------------------------
 
     def _history(self) -> RoundHistory:
-        history = build_history(self.rounds, self.models, self.validations)
-        offset = len(self.before)
-        for result in history:
-            object.__setattr__(result, "number", result.number + offset)
-        return history
+        history = build_history(self.all_rounds, self.models or (), self.validations,
+                                self._committed())
+        return RoundHistory(r for r in history if str(r.round_id) not in self.before)
 
     def _report(self, history: RoundHistory, final: bool = False) -> None:
         """Hand ended rounds to the reporter, in order, once their validations are in."""
