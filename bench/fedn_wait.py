@@ -2,7 +2,7 @@
 
 Starts a real FEDn 0.33.0 network on loopback (controller, combiner, MongoDB statestore in
 memory, two ``fedn client`` processes running ``tests/fedn/network/package``), then runs
-sessions of two FedAvg rounds, alternating two ways of waiting for them:
+sessions of FedAvg rounds (``--rounds``, default 2), alternating two ways of waiting for them:
 
 * **hub-sdk** ``Session.start(...).wait()``;
 * **poll loop**: the published client's idiom, ``while not session_is_finished(id):
@@ -37,7 +37,6 @@ from hub_sdk.testing.fedn_network import RealFednNetwork  # noqa: E402
 from tests.fedn.helpers import PACKAGE_DIR, SEED_ARRAYS, package_bytes  # noqa: E402
 
 CLIENTS = 2
-ROUNDS = 2
 
 
 def last_validation(conn: fedn.FednConnection, session_id: str) -> tuple[float, int]:
@@ -47,9 +46,9 @@ def last_validation(conn: fedn.FednConnection, session_id: str) -> tuple[float, 
     return (max(stamps).timestamp() if stamps else float("nan")), len(stamps)
 
 
-def hub_sdk_side(conn: fedn.FednConnection, seed: fedn.Model) -> dict[str, Any]:
+def hub_sdk_side(conn: fedn.FednConnection, seed: fedn.Model, rounds: int) -> dict[str, Any]:
     started = time.time()
-    run = fedn.Session.start(rounds=ROUNDS, model=seed, round_timeout=60, connection=conn)
+    run = fedn.Session.start(rounds=rounds, model=seed, round_timeout=60, connection=conn)
     before = conn.requests_sent
     wait_start = time.time()
     run.wait()
@@ -59,9 +58,9 @@ def hub_sdk_side(conn: fedn.FednConnection, seed: fedn.Model) -> dict[str, Any]:
             "requests": requests}
 
 
-def poll_side(api: APIClient, conn: fedn.FednConnection, seed: fedn.Model) -> dict[str, Any]:
+def poll_side(api: APIClient, seed: fedn.Model, rounds: int) -> dict[str, Any]:
     started = time.time()
-    answer = api.start_session(rounds=ROUNDS, model_id=seed.pk, round_timeout=60)
+    answer = api.start_session(rounds=rounds, model_id=seed.pk, round_timeout=60)
     sid = answer["session_id"]
     before = api.conn.requests_sent
     wait_start = time.time()
@@ -75,6 +74,7 @@ def poll_side(api: APIClient, conn: fedn.FednConnection, seed: fedn.Model) -> di
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--sessions", type=int, default=10, help="sessions per side (default 10)")
+    p.add_argument("--rounds", type=int, default=2, help="rounds per session (default 2)")
     p.add_argument("--python", default=str(ROOT / ".fedn-venv" / "bin" / "python"),
                    help="interpreter with fedn==0.33.0 (default .fedn-venv/bin/python)")
     a = p.parse_args(argv)
@@ -91,11 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         seed = fedn.Model.upload(npz_bytes(SEED_ARRAYS), connection=conn)
         for i in range(a.sessions * 2):
             side = "hub-sdk wait()" if i % 2 == 0 else "poll loop (1 s)"
-            r = hub_sdk_side(conn, seed) if i % 2 == 0 else poll_side(api, conn, seed)
+            r = hub_sdk_side(conn, seed, a.rounds) if i % 2 == 0 else poll_side(api, seed, a.rounds)
             at_return = fedn.Validation.count(connection=conn, session_id=r["id"])
             time.sleep(3)  # let late validations land before measuring the last one
             last, total = last_validation(conn, r["id"])
-            r.update(lag=r["returned"] - last, complete=at_return == total == CLIENTS * ROUNDS,
+            r.update(lag=r["returned"] - last, complete=at_return == total == CLIENTS * a.rounds,
                      wall=r["returned"] - r["started"])
             r["rate"] = r["requests"] / max(r["returned"] - r["waited"], 1e-9)
             rows[side].append(r)
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                   f" {r['requests']} requests, complete={r['complete']}", file=sys.stderr)
         conn.close()
 
-    print(f"\n{a.sessions} sessions of {ROUNDS} FedAvg rounds per side, {CLIENTS} real clients, "
+    print(f"\n{a.sessions} sessions of {a.rounds} FedAvg rounds per side, {CLIENTS} real clients, "
           "fedn 0.33.0 on loopback; medians\n")
     print("| side | wall time per session | lag after the last validation | validations "
           "complete on return | requests per wait | requests/s while waiting |")

@@ -129,7 +129,9 @@ class SessionWatch:
         self.models: builtins.list[Model] | None = None
         self.validations: builtins.list[Validation] = []
         self.read_final = False  # the status was read final after the run's rounds ended
+        self.last_validated = False  # the last round's validations are in (it finished)
         self.reported: set[str] = set()
+        self.first_seen: dict[str, float] = {}
         self.signature: tuple[Any, ...] = ()
         self.changed_at = now
         self.clients_checked_at = now
@@ -139,8 +141,9 @@ class SessionWatch:
 
     # -- requests, each within the budget ------------------------------------------------------
 
-    def _spend(self) -> None:
-        delay = self.budget.wait_time()
+    def _spend(self, last: bool = False) -> None:
+        """Wait for the budget to allow a request (``last``: the wait's final one, at once)."""
+        delay = 0.0 if last else self.budget.wait_time()
         if delay > 0:
             self._sleep(delay)
         self.budget.take()
@@ -151,8 +154,8 @@ class SessionWatch:
         if seconds > 0:
             self.sleep(seconds)
 
-    def _read_session(self) -> None:
-        self._spend()
+    def _read_session(self, last: bool = False) -> None:
+        self._spend(last)
         self.checked_at = self.clock()
         self.session.refresh()
 
@@ -190,6 +193,13 @@ class SessionWatch:
             return self.status in ("finished", "terminated")
         return len(self._ended()) >= self.expected
 
+    def _ambiguous(self) -> bool:
+        """Whether several validated models could be the last round's (lineage needed)."""
+        starts = {r.start_model_id for r in self.all_rounds}
+        named = set(self._committed().values())
+        loose = {v.model_id for v in self.validations} - starts - named - {None}
+        return len(loose) > 1
+
     def _committed(self) -> dict[str, str]:
         """Round id -> the id of the model it committed, from what is known so far."""
         from .history import committed_ids
@@ -218,12 +228,14 @@ class SessionWatch:
             self._follow_rounds()
             self._await_validations()
             while not self.read_final:
-                self._read_session()
+                self._read_session(last=True)
                 self.read_final = self.status in ("finished", "terminated")
                 if not self.read_final:
                     self._check_time()
                     self._sleep(HOT)
             if self.reporter is not None or self._failed():
+                if not all(r.is_done for r in self.rounds):
+                    self._list_rounds()  # the last round's final status, for the view
                 if self.models is None or self._missing_validations():
                     self._list_models()
                 self.history = self._history()
@@ -245,11 +257,81 @@ class SessionWatch:
                 self._probe()
                 if self.started and self._all_rounds_ended():
                     return
+                if self.started and self._last_round_running():
+                    self._watch_last_round()
+                    return
                 due = self.clock() + (HOT if not self.started else COLD * self.poll)
             self._check_time()
             if self.reporter is not None:
                 self.reporter.tick(None)
             self._sleep(min(HOT, max(due - self.clock(), 0.0)) or HOT)
+
+    def _trainers(self) -> int:
+        """How many clients trained each round so far (0 before any round ended)."""
+        return max((r.expected_updates for r in self.all_rounds if r.committed), default=0)
+
+    def _last_round_running(self) -> bool:
+        """The last expected round is under way, and validations will show when it ends."""
+        return (
+            self.validate
+            and self.expected is not None
+            and len(self.rounds) >= self.expected
+            and not self.rounds[-1].is_done
+            and self._trainers() > 0
+        )
+
+    def _last_round_validated(self) -> bool:
+        """The last round's model shows up validated by as many clients as trained before.
+
+        Its model is the one validated model that no round started from; its validations
+        appear only after it was committed, so the round succeeded.
+        """
+        starts = {r.start_model_id for r in self.all_rounds}
+        named = set(self._committed().values())
+        counts: dict[str, int] = {}
+        for v in self.validations:
+            if v.model_id and v.model_id not in starts and v.model_id not in named:
+                counts[v.model_id] = counts.get(v.model_id, 0) + 1
+        return len(counts) == 1 and next(iter(counts.values())) >= self._trainers()
+
+    def _predicted_end(self) -> float | None:
+        """When the last round should end, from how often rounds appeared (None: unknown)."""
+        seen = [self.first_seen[str(r.round_id)] for r in self.rounds
+                if str(r.round_id) in self.first_seen]
+        if len(seen) < 2:
+            return None
+        period = (seen[-1] - seen[0]) / (len(seen) - 1)
+        return seen[-1] + period - HOT
+
+    def _watch_last_round(self) -> None:
+        """While the last round runs, look at the validations: its result shows there first.
+
+        The first look comes when the round should end (rounds so far came at a steady
+        pace); the rounds are listed now and then too, for a round that fails.
+        """
+        wake = self._predicted_end()
+        listed = max(self.clock(), wake or 0.0)
+        while wake is not None and self.clock() < wake:
+            self._check_time()
+            if self.reporter is not None:
+                self.reporter.tick(None)
+            self._sleep(min(HOT, max(wake - self.clock(), 0.0)) or HOT)
+        pause = FINAL
+        while True:
+            self._list_validations()
+            if self._last_round_validated() and not self._missing_validations():
+                self.last_validated = True
+                return
+            if self.clock() - listed >= 2 * COLD * self.poll:
+                listed = self.clock()
+                self._list_rounds()
+                if self._all_rounds_ended():
+                    return
+            self._check_time()
+            if self.reporter is not None:
+                self.reporter.tick(None)
+            self._sleep(pause)
+            pause = min(pause * 1.5, self.poll)  # late: the prediction was early; back off
 
     def _probe(self) -> None:
         """One look at the run: its rounds, or the session's status when that is what is due."""
@@ -268,6 +350,9 @@ class SessionWatch:
                 return  # no round exists before the session turns "Started"
         before = {(r.round_id, r.status) for r in self.rounds}
         self._list_rounds()
+        now = self.clock()
+        for rnd in self.rounds:
+            self.first_seen.setdefault(str(rnd.round_id), now)
         if self.rounds:
             self.started = True
         if self.expected is not None and self.status == "terminated":
@@ -347,7 +432,7 @@ class SessionWatch:
 
     def _await_validations(self) -> None:
         """Poll the validations until every finished round's model has its clients' ones."""
-        if not self.validate or not any(
+        if self.last_validated or not self.validate or not any(
             (r.status or "").lower() == "finished" for r in self.rounds
         ):
             return
@@ -356,10 +441,8 @@ class SessionWatch:
         while True:
             self._list_validations()
             missing = self._missing_validations()
-            if missing and self.models is None and any(
-                str(r.round_id) not in self._committed() for r in missing
-            ):
-                self._list_models()  # the rounds alone could not name every committed model
+            if missing and self.models is None and self._ambiguous():
+                self._list_models()  # the rounds alone cannot tell the committed models apart
                 missing = self._missing_validations()
             if not missing:
                 return

@@ -311,3 +311,19 @@ def test_a_round_nobody_can_finish_is_a_stall(make_fedn_server, files, monkeypat
         assert alone.value.session is session and session.status == "Started"
     finally:
         conn.close()
+
+
+def test_wait_stays_within_its_request_budget(seed: fedn.Model) -> None:
+    import time
+
+    from hub_sdk.fedn import waiting
+
+    session = fedn.Session.start(rounds=3, model=seed, round_timeout=60)
+    conn = seed.connection
+    assert conn is not None
+    sent, started = conn.requests_sent, time.monotonic()
+    session.wait(poll=1.0)
+    elapsed = time.monotonic() - started
+    # On average one request a second, after a burst (the final status read comes on top).
+    assert conn.requests_sent - sent <= elapsed / 1.0 + waiting.BURST + 1
+    assert all(len(r.validations) > 0 for r in session.history())
