@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
 .PHONY: help install lint typecheck test test-slow test-fedn test-fedn-network demo bench \
-	bench-fedn clean
+	bench-fedn clean fuzz
 
 help:
 	@echo "make test       lint, type-check and run the test suite (creates .venv)"
@@ -14,6 +14,7 @@ help:
 	@echo "make test-fedn  run the FEDn tests against a real fedn==0.33.0 controller"
 	@echo "make test-fedn-network  run the session tests on a real FEDn network (real clients)"
 	@echo "make test-slow  long reliability runs"
+	@echo "make fuzz       the property-based tests, random and with many more examples"
 	@echo "make bench      benchmarks against raw requests and the seed clients"
 	@echo "make bench-fedn Session.wait() on a real FEDn network against a poll loop"
 	@echo "make lint       ruff and mypy --strict only"
@@ -30,8 +31,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check hub_sdk tests $(wildcard examples bench)
 	$(BIN)/mypy --strict hub_sdk
 
+# Hypothesis: derandomized and without an example database in `make test` (every run draws the
+# same examples); `make fuzz` draws new ones, 25 times as many (tests/conftest.py, profiles).
 test: lint
-	$(BIN)/pytest -q -m "not slow" $(PYTEST_ARGS)
+	HUB_SDK_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m "not slow" $(PYTEST_ARGS)
+
+fuzz: $(STAMP)
+	HUB_SDK_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q -m "hypothesis and not slow" $(PYTEST_ARGS)
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow tests/reliability $(PYTEST_ARGS)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import logging
 import pickle
-import string
 
 import pytest
 import responses
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from hub_sdk import auger, errors, fedn
 from hub_sdk.core import Secret, redact
 from hub_sdk.core.log import RedactingFilter
+from tests.conftest import secret_tokens
 
-tokens = st.text(alphabet=string.ascii_letters + string.digits + "-_.~+/=", min_size=8, max_size=64)
+tokens = secret_tokens()  # never a word of the texts it is looked for in
 
 
 @given(token=tokens)

@@ -11,7 +11,6 @@ import logging
 import pickle
 import shutil
 import ssl
-import string
 import subprocess
 import threading
 import warnings
@@ -23,7 +22,6 @@ from typing import Any
 import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from hub_sdk import auger, fedn
 from hub_sdk.core import InsecureConnectionWarning, RetryPolicy
@@ -37,13 +35,12 @@ from hub_sdk.errors import (
 )
 from hub_sdk.fedn import FednConnection
 from hub_sdk.testing import LocalHub
+from tests.conftest import examples, secret_tokens
 
 from .conftest import LoopbackServer, Recorded, auger_conn
 
 NO_RETRY = RetryPolicy(max_retries=0)
-tokens = st.text(
-    alphabet=string.ascii_letters + string.digits + "-_.~+/=", min_size=12, max_size=64
-)
+tokens = secret_tokens()
 EXPERIMENT = {"id": "e1", "name": "n", "object": "experiment", "project_id": 1}
 
 
@@ -87,7 +84,9 @@ class _Capture(logging.Handler):
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(token=tokens)
 def test_tokens_never_leak_through_resources(echo_server: LoopbackServer, token: str) -> None:
