@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -379,6 +380,10 @@ def prepare(hub: LocalHub, it: Doc) -> Doc:
         kind, key, state = PRE_STATE[it["file"]]
         setup.ensure(kind, key)
         store.update(kind, key, {**state, "_next": None})
+    # a file path names the recorded project's folder: give the project the recorded name
+    folder = re.match(r"workspace/projects/([^/]+)/", str(body.get("file_path", "")))
+    if folder:
+        store.update("project", pid, {"name": folder.group(1)})
     # the token
     if "project_api_token" in body and it["status"] != 401:
         body["project_api_token"] = hub.issue_token("project", project_id=pid)

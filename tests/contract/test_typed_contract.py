@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -462,6 +463,11 @@ def _plan(it: dict[str, Any], env: Env) -> Outcome:
     if head == "project_file_urls":
         body = _body(it, env)
         body.pop("limit", None), body.pop("offset", None)
+        # a path in the recorded project's folder names the replayed project's folder instead
+        name = env.hub.store.get("project", body["project_id"])["name"]
+        body["file_path"] = re.sub(
+            r"^workspace/projects/[^/]+/", f"workspace/projects/{name}/", body["file_path"]
+        )
         if method == "POST":
             return (
                 lambda: auger.ProjectFileUrl.create(connection=env.conn, **body),

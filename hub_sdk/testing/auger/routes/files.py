@@ -2,7 +2,9 @@
 
 ``POST /api/v1/project_file_urls`` hands out an S3 POST policy and ``GET`` a presigned download
 link; both point at ``/_localhub/s3/<bucket>``, where this room checks the HMAC signature and
-keeps the bytes in the store's blobs.
+keeps the bytes in the store's blobs. A ``file_path`` names a file in the project's folder
+``workspace/projects/<project name>/`` (a relative one lands in its ``files/``); anything else,
+another project's folder or a path with ``..``, ``.``, empty or backslashed segments, is a 400.
 """
 
 from __future__ import annotations
@@ -83,11 +85,20 @@ class Files(Room):
         project = self.load(req, "project", req.params["project_id"])
         org = self.store.get("organization", project["organization_id"]) or {}
         bucket = str(org.get("main_bucket") or "localhub")
-        path = str(req.params["file_path"]).lstrip("/")
+        folder = f"workspace/projects/{project['name']}/"
+        path = str(req.params["file_path"])
         if path.startswith("s3://"):
             path = path.split("/", 3)[3] if path.count("/") >= 3 else ""
+        path = path.lstrip("/")
         if not path.startswith("workspace/"):
-            path = f"workspace/projects/{project['name']}/files/{path}"
+            path = f"{folder}files/{path}"
+        if (
+            not path.startswith(folder)
+            or any(part in ("", ".", "..") for part in path[len(folder) :].split("/"))
+            or "\\" in path
+            or not path.isprintable()
+        ):
+            raise invalid("file_path", f"must name a file in the project's folder {folder}")
         return project, bucket, path
 
     def _sign(self, text: str) -> str:
