@@ -19,16 +19,25 @@ The HTTP layer is werkzeug's threaded server with our own request handler: real 
 keep-alive (werkzeug's stock handler closes every connection), ``TCP_NODELAY`` on accepted
 sockets, every response written in one ``sendall``, an ``X-Request-Id`` on every response, and
 socket-level connection drops for the ``reset_*`` faults.
+
+It trusts no caller: a request whose framing is ambiguous (a ``Content-Length`` that is not one
+plain number, one together with ``Transfer-Encoding``, a transfer coding other than ``chunked``)
+is answered 400 (501 for the coding) and its connection closed, so trailing bytes never become a
+second request; a body larger than :attr:`LocalHub.max_upload_size` is refused with 413 before
+it is read (a chunked one as soon as it gets there). The Auger app then holds every other body
+to :attr:`LocalHub.max_body_size`, decompressed size included.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import socket
 import sys
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
@@ -38,13 +47,52 @@ from typing import Any
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from .auger import AugerApp, TokenRegistry
+from .auger.app import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_UPLOAD_SIZE
 from .faults import CLOSE_AFTER_RESPONSE, DropConnection, FaultController, FaultMiddleware, Faults
-from .http_json import INTERNAL_ERROR, JSON_UTF8
+from .http_json import INTERNAL_ERROR, JSON_UTF8, error_envelope, status_line
 from .store import Store
 
-__all__ = ["LocalHub"]
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "DEFAULT_MAX_UPLOAD_SIZE", "LocalHub"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+_DIGITS = re.compile(r"[0-9]+")
+_TOO_LARGE = "hub_sdk.body_too_large"  # environ key: a chunked body went over the limit
+_LINGER_SECONDS = 2.0  # how long a refused request's unread body is read and dropped
+
+
+class _BodyTooLarge(ValueError):
+    """A chunked request body went over the listener's limit while the app read it."""
+
+
+class _ChunkedReader:
+    """A chunked ``wsgi.input`` that stops at the listener's limit and flags the request."""
+
+    def __init__(self, stream: Any, limit: int, environ: dict[str, Any]) -> None:
+        self._stream = stream
+        self._left = limit
+        self._environ = environ
+
+    def _check(self, data: bytes) -> bytes:
+        self._left -= len(data)
+        if self._left < 0:
+            self._environ[_TOO_LARGE] = True
+            raise _BodyTooLarge("the request body is too large")
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        n = self._left + 1 if size is None or size < 0 else min(size, self._left + 1)
+        return self._check(bytes(self._stream.read(n)))
+
+    def readline(self, size: int = -1) -> bytes:
+        n = self._left + 1 if size is None or size < 0 else min(size, self._left + 1)
+        return self._check(bytes(self._stream.readline(n)))
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        return list(iter(self.readline, b""))
+
+    def __iter__(self) -> Any:
+        return iter(self.readline, b"")
 
 
 class _BodyReader:
@@ -117,19 +165,77 @@ class _Handler(WSGIRequestHandler):
         except OSError:
             pass
 
+    def _framing_error(self) -> tuple[int, str, str] | None:
+        """``(status, header, message)`` when the request's body cannot be delimited safely."""
+        lengths = self.headers.get_all("Content-Length") or []
+        codings = self.headers.get_all("Transfer-Encoding") or []
+        if codings:
+            if lengths:
+                return 400, "Transfer-Encoding", "cannot come with a Content-Length"
+            if [c.strip().lower() for c in ",".join(codings).split(",")] != ["chunked"]:
+                return 501, "Transfer-Encoding", "is not supported (only chunked is)"
+            return None
+        if not lengths:
+            return None
+        if len(lengths) > 1 or not _DIGITS.fullmatch(lengths[0].strip()):
+            return 400, "Content-Length", "must be one non-negative decimal number"
+        limit = self.server.max_body
+        if int(lengths[0]) > limit:
+            return 413, "body", f"is too large (more than {limit} bytes)"
+        return None
+
+    def _refuse(self, status: int, param: str, message: str) -> None:
+        """Answer an error and close the connection, reading what the client still sends."""
+        error = {"error_type": "invalid_param", "error_param": param, "message": message}
+        body = error_envelope(status, [error])
+        self.close_connection = True
+        self._send(status_line(status), [("Content-Type", JSON_UTF8)], body)
+        try:  # a lingering close: the client sees the answer, not a reset while it sends
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.25)
+            deadline = time.monotonic() + _LINGER_SECONDS
+            while time.monotonic() < deadline and self.connection.recv(65536):
+                pass
+        except OSError:
+            pass
+
+    def _send(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        """Write one response (head and body in one write) with LocalHub's standard headers."""
+        names = {k.lower() for k, _ in headers}
+        if "content-length" not in names:
+            headers.append(("Content-Length", str(len(body))))
+        if "x-request-id" not in names:
+            headers.append(("X-Request-Id", str(uuid.uuid4())))
+        if "date" not in names:
+            headers.append(("Date", self.date_time_string()))
+        if "server" not in names:
+            headers.append(("Server", "LocalHub"))
+        if self.close_connection:
+            headers.append(("Connection", "close"))
+        lines = [f"{self.protocol_version} {status}"]
+        lines += [f"{k}: {v}" for k, v in headers if k.lower() != "connection" or v == "close"]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if self.command == "HEAD":
+            body = b""
+        self.wfile.write(head + body)
+
     def run_wsgi(self) -> None:
+        refused = self._framing_error()
+        if refused is not None:
+            self._refuse(*refused)
+            return
         if self.headers.get("Expect", "").lower().strip() == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         environ = self.make_environ()
         self.environ = environ
         environ["hub_sdk.server"] = True
         reader: _BodyReader | None = None
-        if not environ.get("wsgi.input_terminated"):
-            try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-            reader = _BodyReader(self.rfile, max(0, length))
+        if environ.get("wsgi.input_terminated"):
+            environ["wsgi.input"] = _ChunkedReader(
+                environ["wsgi.input"], self.server.max_body, environ
+            )
+        else:
+            reader = _BodyReader(self.rfile, int(environ.get("CONTENT_LENGTH") or 0))
             environ["wsgi.input"] = reader
         state: dict[str, Any] = {"status": "500 Internal Server Error", "headers": []}
         chunks: list[bytes] = []
@@ -156,10 +262,14 @@ class _Handler(WSGIRequestHandler):
             self._kill()
             return
         except Exception:
-            traceback.print_exc()
+            if not environ.get(_TOO_LARGE):
+                traceback.print_exc()
             state["status"] = "500 Internal Server Error"
             state["headers"] = [("Content-Type", JSON_UTF8)]
             chunks[:] = [INTERNAL_ERROR]
+        if environ.get(_TOO_LARGE):  # whatever the app made of it
+            self._refuse(413, "body", f"is too large (more than {self.server.max_body} bytes)")
+            return
         try:
             if reader is not None:
                 reader.drain()
@@ -169,26 +279,9 @@ class _Handler(WSGIRequestHandler):
                     pass
         except (OSError, ValueError):
             self.close_connection = True
-        body = b"".join(chunks)
-        headers: list[tuple[str, str]] = state["headers"]
-        names = {k.lower() for k, _ in headers}
-        if "content-length" not in names:
-            headers.append(("Content-Length", str(len(body))))
-        if "x-request-id" not in names:
-            headers.append(("X-Request-Id", str(uuid.uuid4())))
-        if "date" not in names:
-            headers.append(("Date", self.date_time_string()))
-        if "server" not in names:
-            headers.append(("Server", "LocalHub"))
-        if environ.get(CLOSE_AFTER_RESPONSE) or self.close_connection:
+        if environ.get(CLOSE_AFTER_RESPONSE):
             self.close_connection = True
-            headers.append(("Connection", "close"))
-        lines = [f"{self.protocol_version} {state['status']}"]
-        lines += [f"{k}: {v}" for k, v in headers if k.lower() != "connection" or v == "close"]
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        if self.command == "HEAD":
-            body = b""
-        self.wfile.write(head + body)
+        self._send(state["status"], state["headers"], b"".join(chunks))
         if environ.get(CLOSE_AFTER_RESPONSE):
             self._kill()
 
@@ -198,8 +291,16 @@ class _Server(ThreadedWSGIServer):
 
     daemon_threads = True
 
-    def __init__(self, host: str, port: int, app: WSGIApp, verbose: bool = False) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        app: WSGIApp,
+        verbose: bool = False,
+        max_body: int = DEFAULT_MAX_UPLOAD_SIZE,
+    ) -> None:
         self.verbose = verbose
+        self.max_body = max_body
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
         try:
@@ -227,8 +328,10 @@ class _Server(ThreadedWSGIServer):
 class _Listener:
     """One server socket plus its serving thread."""
 
-    def __init__(self, app: WSGIApp, host: str, port: int, name: str, verbose: bool) -> None:
-        self.server = _Server(host, port, app, verbose)
+    def __init__(
+        self, app: WSGIApp, host: str, port: int, name: str, verbose: bool, max_body: int
+    ) -> None:
+        self.server = _Server(host, port, app, verbose, max_body)
         self.host = host
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
@@ -258,6 +361,9 @@ class LocalHub:
     tokens across restarts). ``seed="demo"`` loads deterministic demo data once (``size`` =
     number of trials, default 300). ``faults``: an initial :class:`Faults` plan (change it at
     runtime through :attr:`faults`). ``fedn=False`` skips the FEDn listener.
+    ``max_body_size`` bounds the Auger API's JSON and form bodies, decompressed size included;
+    ``max_upload_size`` bounds every body (the presigned file upload, FEDn packages and models).
+    Larger bodies are answered 413.
     """
 
     def __init__(
@@ -275,10 +381,16 @@ class LocalHub:
         fedn_combiners: int = 1,
         fedn_jwt_secret: str | None = None,
         verbose: bool = False,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_upload_size: int = DEFAULT_MAX_UPLOAD_SIZE,
     ) -> None:
         """Configure the hub; call :meth:`start` (or use ``with``) to serve."""
         if seed not in (None, "demo"):
             raise ValueError(f"unknown seed {seed!r} (available: 'demo')")
+        if max_body_size < 1 or max_upload_size < max_body_size:
+            raise ValueError("need 1 <= max_body_size <= max_upload_size")
+        self.max_body_size = max_body_size
+        self.max_upload_size = max_upload_size
         self._path = path
         self.seed = seed
         self.size = size
@@ -325,13 +437,19 @@ class LocalHub:
             self.cluster_token = tokens.issue("cluster", None, name="cluster")
             self.user_token = tokens.issue("user", None, name="user")
             self.system_token = tokens.issue("system", None, name="system")
-            self.auger_app = AugerApp(store, tokens)
+            self.auger_app = AugerApp(
+                store,
+                tokens,
+                max_body_size=self.max_body_size,
+                max_upload_size=self.max_upload_size,
+            )
             self._auger = _Listener(
                 FaultMiddleware(self.auger_app, self.faults),
                 self.host,
                 self._port,
                 "localhub-auger",
                 self._verbose,
+                self.max_upload_size,
             )
             if self._fedn_enabled:
                 from .fedn_local import FednApp
@@ -348,6 +466,7 @@ class LocalHub:
                     self._fedn_port,
                     "localhub-fedn",
                     self._verbose,
+                    self.max_upload_size,
                 )
             store.reset_stats()
         except BaseException:

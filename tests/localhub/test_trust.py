@@ -6,7 +6,11 @@ request is enough, a raw socket where the point is a malformed one.
 
 from __future__ import annotations
 
+import gzip
+import json
 import socket
+import time
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +28,9 @@ SMALL_UPLOAD = 256 * 1024
 @pytest.fixture(scope="module")
 def hub() -> Iterator[LocalHub]:
     """A demo hub with small body limits, so that exceeding them is cheap."""
-    with LocalHub(seed="demo", size=20) as h:
+    with LocalHub(
+        seed="demo", size=20, max_body_size=SMALL_BODY, max_upload_size=SMALL_UPLOAD
+    ) as h:
         yield h
 
 
@@ -133,3 +139,163 @@ def test_file_paths_inside_the_project_are_served(api: Api, path: str) -> None:
     form = api.data("POST", "project_file_urls", project_id=1, file_path=path)
     assert form["fields"]["key"].startswith("workspace/projects/demo-project/")
     assert api.data("GET", "project_file_urls", project_id=1, file_path=path)["url"]
+
+
+# -- framing: Content-Length and Transfer-Encoding --------------------------------------------
+
+SECOND = b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        b"Content-Length: abc\r\n",
+        b"Content-Length: -1\r\n",
+        b"Content-Length: 2 \r\nContent-Length: 40\r\n",
+        b"Content-Length: 2, 2\r\n",
+        b"Content-Length: +2\r\n",
+        b"Content-Length: 0x2\r\n",
+        b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n",
+        b"Transfer-Encoding: gzip, chunked\r\n",
+        b"Transfer-Encoding: identity\r\n",
+    ],
+)
+def test_bad_framing_is_400_and_closes(hub: LocalHub, headers: bytes) -> None:
+    head = b"POST /api/v1/experiments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    raw, closed = exchange(hub.port, head + headers + b"\r\n{}" + SECOND)
+    assert statuses(raw) in ([400], [501]), raw[:300]
+    assert b"Connection: close" in raw and closed
+    body = raw.split(b"\r\n\r\n", 1)[1]
+    assert json.loads(body)["meta"]["errors"][0]["error_type"] == "invalid_param"
+
+
+def test_a_good_content_length_keeps_the_connection(hub: LocalHub) -> None:
+    body = json.dumps({"project_api_token": hub.project_token}).encode()
+    first = (
+        b"GET /api/v1/experiments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    raw, _ = exchange(hub.port, first + SECOND, wait=0.5)
+    assert statuses(raw) == [200, 401]
+
+
+# -- body size ---------------------------------------------------------------------------------
+
+
+def test_body_limits_default_and_configurable() -> None:
+    hub = LocalHub()
+    assert hub.max_body_size == 16 * 1024 * 1024
+    assert hub.max_upload_size > hub.max_body_size
+    with pytest.raises(ValueError):
+        LocalHub(max_body_size=0)
+    with pytest.raises(ValueError):
+        LocalHub(max_body_size=10, max_upload_size=5)
+
+
+def test_a_body_over_the_limit_is_413(hub: LocalHub, api: Api) -> None:
+    r = api.post("experiments", name="x" * (SMALL_BODY + 10))
+    assert r.status_code == 413
+    error = envelope_error(r)
+    assert error["error_param"] == "body" and str(SMALL_BODY) in error["message"]
+    assert api.post("experiments", name="x" * (SMALL_BODY // 2)).status_code != 413
+    # a form body too, and nothing was created
+    r = requests.post(
+        f"{hub.url}/api/v1/experiments",
+        data={"project_api_token": hub.project_token, "name": "y" * (SMALL_BODY + 10)},
+    )
+    assert r.status_code == 413
+
+
+def test_a_chunked_body_over_the_limit_is_413(hub: LocalHub) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"name": "'
+        for _ in range(2 * SMALL_BODY // 1024):
+            yield b"x" * 1024
+        yield b'"}'
+
+    r = requests.post(
+        f"{hub.url}/api/v1/experiments?project_api_token={hub.project_token}",
+        data=chunks(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 413
+
+
+def test_a_declared_length_over_the_upload_limit_is_refused_unread(hub: LocalHub) -> None:
+    head = (
+        b"POST /api/v1/experiments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {10 * 1024**3}\r\n\r\n".encode()
+    )
+    raw, closed = exchange(hub.port, head + b'{"name": ')
+    assert statuses(raw) == [413] and closed
+
+
+def test_the_upload_route_takes_more_than_a_json_body(hub: LocalHub, api: Api) -> None:
+    form = api.data("POST", "project_file_urls", project_id=1, file_path="big.bin")
+    fits = b"\x01" * (SMALL_UPLOAD - 4096)
+    assert len(fits) > SMALL_BODY
+    ok = requests.post(form["url"], data=form["fields"], files={"file": ("big.bin", fits)})
+    assert ok.status_code == 201
+    too_big = b"\x01" * (SMALL_UPLOAD + 1)
+    r = requests.post(form["url"], data=form["fields"], files={"file": ("big.bin", too_big)})
+    assert r.status_code == 413
+
+
+# -- compressed bodies --------------------------------------------------------------------------
+
+
+def _bomb(size: int, encoding: str) -> bytes:
+    raw = b'{"name": "' + b" " * size + b'"}'
+    return gzip.compress(raw, 9) if encoding == "gzip" else zlib.compress(raw, 9)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_decompression_is_bounded(hub: LocalHub, encoding: str) -> None:
+    data = _bomb(48 * 1024 * 1024, encoding)  # 48 MiB of spaces, ~48 KB compressed
+    assert len(data) < SMALL_BODY
+    started = time.perf_counter()
+    r = requests.post(
+        f"{hub.url}/api/v1/experiments",
+        data=data,
+        headers={"Content-Type": "application/json", "Content-Encoding": encoding},
+    )
+    assert r.status_code == 413, r.text
+    assert time.perf_counter() - started < 2.0
+    assert envelope_error(r)["error_param"] == "body"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_bad_query_string_token_is_refused_before_decompressing(
+    hub: LocalHub, encoding: str
+) -> None:
+    r = requests.post(
+        f"{hub.url}/api/v1/experiments?project_api_token=wrong",
+        data=b"this is not compressed at all",
+        headers={"Content-Type": "application/json", "Content-Encoding": encoding},
+    )
+    assert r.status_code == 401  # not a 400 about the gzip data: it was never inflated
+
+
+def test_compressed_bodies_within_the_limit_still_work(hub: LocalHub) -> None:
+    body = json.dumps({"project_api_token": hub.project_token, "limit": 2}).encode()
+    two_members = gzip.compress(body[:10]) + gzip.compress(body[10:])
+    for data, encoding in (
+        (gzip.compress(body), "gzip"),
+        (two_members, "gzip"),
+        (zlib.compress(body), "deflate"),
+    ):
+        r = requests.get(
+            f"{hub.url}/api/v1/experiments",
+            data=data,
+            headers={"Content-Type": "application/json", "Content-Encoding": encoding},
+        )
+        assert r.status_code == 200, (encoding, r.text)
+        assert r.json()["meta"]["pagination"]["limit"] == 2
+    for data, encoding in ((gzip.compress(body)[:-9], "gzip"), (b"xx", "deflate")):
+        r = requests.get(
+            f"{hub.url}/api/v1/experiments",
+            data=data,
+            headers={"Content-Type": "application/json", "Content-Encoding": encoding},
+        )
+        assert r.status_code == 400 and envelope_error(r)["error_param"] == "body"

@@ -6,6 +6,10 @@ once. Per request it matches the route (once: the fault middleware's :meth:`Auge
 and the dispatch share the match), reads the parameters, authenticates the token unless the
 route says ``auth="none"``, calls the handler and renders :class:`~.engine.envelope.ApiError`
 as the recorded error envelope.
+
+Bodies are bounded: ``max_body_size`` bytes (after decompression too) for every route but the
+upload routes, which take up to ``max_upload_size``; beyond, a 413. A compressed body whose
+token travels in the query string is inflated only once that token is known to be valid.
 """
 
 from __future__ import annotations
@@ -14,16 +18,16 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from ..http_json import INTERNAL_ERROR, respond
 from ..store import Store
 from .catalogue import index_fields
-from .engine.auth import TokenRegistry
+from .engine.auth import TOKEN_KEYS, TokenRegistry
 from .engine.crud import Crud
-from .engine.envelope import ApiError, error_response, no_route
+from .engine.envelope import ApiError, error_response, no_route, too_large
 from .engine.request import HubRequest
 from .engine.room import Room, Route
 from .routes.accounts import Accounts
@@ -35,7 +39,12 @@ from .routes.serving import Serving
 from .routes.training import Training
 from .templates import now_iso
 
-__all__ = ["ROOMS", "AugerApp"]
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "DEFAULT_MAX_UPLOAD_SIZE", "ROOMS", "AugerApp"]
+
+#: Largest JSON or form body (decompressed size included) of every route but the uploads.
+DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
+#: Largest body of an upload route (the S3 stand-in's presigned POST).
+DEFAULT_MAX_UPLOAD_SIZE = 512 * 1024 * 1024
 
 StartResponse = Callable[..., Any]
 Match = tuple[Route | None, dict[str, Any]]
@@ -62,9 +71,14 @@ class AugerApp:
         tokens: TokenRegistry | None = None,
         *,
         clock: Callable[[], str] = now_iso,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_upload_size: int = DEFAULT_MAX_UPLOAD_SIZE,
     ) -> None:
-        """Serve ``store``; ``tokens`` resolves auth tokens (created from the store if None)."""
+        """Serve ``store``; ``tokens`` resolves auth tokens (created from the store if None);
+        bodies are bounded by ``max_body_size`` (``max_upload_size`` on upload routes)."""
         self.store = store
+        self.max_body_size = max_body_size
+        self.max_upload_size = max_upload_size
         self.tokens = tokens or TokenRegistry(store)
         self.clock = clock
         for kind, name in index_fields():
@@ -125,8 +139,18 @@ class AugerApp:
         if route is None:
             method = str(environ.get("REQUEST_METHOD", "GET")).upper()
             raise no_route(method, str(environ.get("PATH_INFO") or "/"))
-        req = HubRequest(environ)
+        limit = self.max_upload_size if route.upload else self.max_body_size
+        req = HubRequest(environ, limit)
+        if (req.content_length or 0) > limit:
+            raise too_large(limit)
+        if route.auth != "none" and req.encoding is not None and req.query_string:
+            query = req.query_params()  # a wrong token there: 401 before anything is inflated
+            if any(query.get(key) for key in TOKEN_KEYS):
+                self.tokens.authenticate(query)
         req.read()
         if route.auth != "none":
             req.principal = self.tokens.authenticate(req.params)
-        return route.handler(req, **args)
+        try:
+            return route.handler(req, **args)
+        except RequestEntityTooLarge:  # werkzeug's form parser
+            raise too_large(limit) from None

@@ -25,6 +25,7 @@ __all__ = [
     "not_found",
     "ok",
     "optimizer_ok",
+    "too_large",
     "unauthenticated",
 ]
 
@@ -44,6 +45,20 @@ def invalid(param: str, message: str) -> ApiError:
     """400 invalid_param for one parameter."""
     return ApiError(
         400, [{"error_type": "invalid_param", "error_param": param, "message": message}]
+    )
+
+
+def too_large(limit: int) -> ApiError:
+    """413 for a request body (or its decompressed form) over ``limit`` bytes."""
+    return ApiError(
+        413,
+        [
+            {
+                "error_type": "invalid_param",
+                "error_param": "body",
+                "message": f"is too large (more than {limit} bytes)",
+            }
+        ],
     )
 
 

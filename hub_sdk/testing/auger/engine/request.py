@@ -4,11 +4,13 @@ Every parameter may travel in the query string or in the body, for every verb (t
 the body is JSON (gzip or deflate encoded too) or a URL-encoded form. :meth:`HubRequest.read`
 gathers them in :attr:`HubRequest.params`; the helpers below read typed values from them with
 the recorded 400 errors.
+
+Nothing in a body is trusted: it is read up to :attr:`HubRequest.limit` bytes, inflated up to
+the same limit (413 beyond).
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import zlib
@@ -20,11 +22,13 @@ from werkzeug.wrappers import Request
 
 from ..catalogue import MAX_LIMIT
 from .auth import TOKEN_KEYS, Principal
-from .envelope import ParamErrors, invalid
+from .envelope import ParamErrors, invalid, too_large
 
-__all__ = ["HubRequest", "as_float"]
+__all__ = ["HubRequest", "as_float", "inflate"]
 
 _INT = re.compile(r"-?\d+")
+
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 
 def _reject_constant(name: str) -> Any:
@@ -34,17 +38,56 @@ def _reject_constant(name: str) -> Any:
 _JSON = json.JSONDecoder(parse_constant=_reject_constant)  # NaN and Infinity are not JSON
 
 
+def inflate(data: bytes, encoding: str, limit: int) -> bytes:
+    """``data`` decompressed (``gzip``, several members too, or ``deflate``), at most ``limit``
+    bytes of it: 413 beyond, 400 when it is not valid compressed data."""
+    gzip = encoding != "deflate"
+    out: list[bytes] = []
+    size = 0
+    while True:
+        inflater = zlib.decompressobj(_GZIP_WBITS if gzip else zlib.MAX_WBITS)
+        try:
+            chunk = inflater.decompress(data, limit - size + 1)
+        except zlib.error:
+            raise invalid("body", f"is not valid {encoding} data") from None
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        if not inflater.eof:
+            raise invalid("body", f"is not valid {encoding} data")
+        out.append(chunk)
+        data = inflater.unused_data
+        if not gzip or not data:
+            return b"".join(out)
+
+
 class HubRequest(Request):
     """A werkzeug request plus the Hub's merged :attr:`params` and the calling :attr:`principal`."""
 
-    def __init__(self, environ: dict[str, Any]) -> None:
-        """Wrap ``environ``; nothing is read until :meth:`read`."""
+    def __init__(self, environ: dict[str, Any], limit: int) -> None:
+        """Wrap ``environ``, whose body may hold ``limit`` bytes; nothing is read until
+        :meth:`read`."""
         # not stored back into the environ: that reference cycle would leave every request's
         # garbage to the cyclic collector
         super().__init__(environ, populate_request=False)
+        self.limit = limit
+        self.max_content_length = limit  # werkzeug's form parser: 413 beyond
         self.params: dict[str, Any] = {}
         self.body = b""
         self.principal: Principal | None = None
+
+    @property
+    def encoding(self) -> str | None:
+        """``gzip`` or ``deflate`` when the body is compressed (None otherwise)."""
+        value = self.environ.get("HTTP_CONTENT_ENCODING")
+        if not value:
+            return None
+        value = value.strip().lower()
+        return "gzip" if value in ("gzip", "x-gzip") else value if value == "deflate" else None
+
+    def query_params(self) -> dict[str, Any]:
+        """The parameters of the query string alone."""
+        return dict(self.args.items(multi=True)) if self.query_string else {}
 
     def read(self) -> None:
         """Read the body (decompressed) and merge query and body into :attr:`params`.
@@ -53,7 +96,7 @@ class HubRequest(Request):
         """
         content_type = self.content_type or ""
         self.body = b"" if content_type.startswith("multipart/") else self._decoded_body()
-        params: dict[str, Any] = dict(self.args.items(multi=True)) if self.query_string else {}
+        params = self.query_params()
         if self.body.strip():
             params.update(self._body_params(content_type))
         self.params = params
@@ -62,28 +105,23 @@ class HubRequest(Request):
         # Straight from the WSGI input, which LocalHub's server already bounds by Content-Length:
         # werkzeug's get_data() wraps it in one more limiting stream, a third of a GET's cost.
         length = self.content_length or 0
+        if length > self.limit:
+            raise too_large(self.limit)
         if length > 0:
             return bytes(self.input_stream.read(length))
         if self.environ.get("wsgi.input_terminated"):
-            return bytes(self.input_stream.read())
+            data = bytes(self.input_stream.read(self.limit + 1))
+            if len(data) > self.limit:
+                raise too_large(self.limit)
+            return data
         return b""
 
     def _decoded_body(self) -> bytes:
         data = self._raw_body()
-        if not data:
+        encoding = self.encoding
+        if not data or encoding is None:
             return data
-        encoding = (self.headers.get("Content-Encoding") or "").lower()
-        if encoding in ("gzip", "x-gzip"):
-            try:
-                return gzip.decompress(data)
-            except (OSError, EOFError, zlib.error):
-                raise invalid("body", "is not valid gzip data") from None
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(data)
-            except zlib.error:
-                raise invalid("body", "is not valid deflate data") from None
-        return data
+        return inflate(data, encoding, self.limit)
 
     def _body_params(self, content_type: str) -> dict[str, Any]:
         if content_type.startswith("application/x-www-form-urlencoded"):

@@ -50,12 +50,16 @@ _RICH = frozenset(
 
 @dataclass(eq=False)
 class Route:
-    """``METHOD rule`` served by ``handler``; ``auth``: ``"hub"``, ``"optimizer"`` or ``"none"``."""
+    """``METHOD rule`` served by ``handler``; ``auth``: ``"hub"``, ``"optimizer"`` or ``"none"``.
+
+    ``upload``: the route takes file uploads, bounded by the app's larger upload limit.
+    """
 
     method: str
     rule: str
     handler: Handler
     auth: str = "hub"
+    upload: bool = False
     template: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -71,9 +75,9 @@ def _mark(entry: tuple[str, ...]) -> Callable[[F], F]:
     return decorate
 
 
-def route(method: str, rule: str, *, auth: str = "hub") -> Callable[[F], F]:
+def route(method: str, rule: str, *, auth: str = "hub", upload: bool = False) -> Callable[[F], F]:
     """Declare the decorated room method as the handler of ``method rule`` (stackable)."""
-    return _mark(("route", method, rule, auth))
+    return _mark(("route", method, rule, auth, "upload" if upload else ""))
 
 
 def creates(kind: str) -> Callable[[F], F]:
@@ -105,7 +109,10 @@ class Room:
 
     def routes(self) -> list[Route]:
         """The routes this room declares."""
-        return [Route(method, rule, fn, auth) for (method, rule, auth), fn in self._marked("route")]
+        return [
+            Route(method, rule, fn, auth, upload == "upload")
+            for (method, rule, auth, upload), fn in self._marked("route")
+        ]
 
     def creators(self) -> dict[str, Creator]:
         """``kind -> builder`` of the kinds this room creates."""

@@ -142,7 +142,7 @@ class Files(Room):
         )
         return ok({"url": f"{_origin(req)}/_localhub/s3/{bucket}/{quote(key)}?{query}"})
 
-    @route("POST", "/_localhub/s3/<bucket>", auth="none")
+    @route("POST", "/_localhub/s3/<bucket>", auth="none", upload=True)
     def s3_upload(self, req: HubRequest, bucket: str) -> Response:
         """The S3 stand-in's POST upload, checked against the signed policy."""
         form, files = req.form, req.files
