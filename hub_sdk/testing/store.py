@@ -91,9 +91,14 @@ def _expr(field: str) -> str:
     return f"json_extract(doc, '$.{field}')"
 
 
+_INT64 = 2**63 - 1  # SQLite's integers; a larger Python int overflows the binding
+
+
 def _param(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, int) and not -_INT64 <= value <= _INT64:
+        return float(value)  # compares as the number it is, matches no stored integer
     if isinstance(value, (dict, list)):
         return _dump(value)  # type: ignore[arg-type]
     return value
@@ -398,6 +403,8 @@ class Store:
         """Return ``(page, total)``: one page of matching documents and the number of matches.
 
         Ordered by ``order_by`` (a field, ties broken by insertion) or by insertion order.
+        ``offset`` and ``limit`` may be any integers: beyond SQLite's range they mean "past the
+        end" and "no limit".
         """
         where, params = self._where(kind, filters)
         direction = "DESC" if descending else "ASC"
@@ -408,7 +415,8 @@ class Store:
         page_params = list(params)
         if limit is not None or offset:
             sql += " LIMIT ? OFFSET ?"
-            page_params += [-1 if limit is None else max(0, int(limit)), max(0, int(offset))]
+            size = -1 if limit is None or int(limit) > _INT64 else max(0, int(limit))
+            page_params += [size, min(max(0, int(offset)), _INT64)]
         with self._lock:
             rows = self._conn.execute(sql, page_params).fetchall()
             total = self._conn.execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import socket
 import time
 import zlib
@@ -16,8 +17,11 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub_sdk.testing import LocalHub
+from tests.conftest import examples
 
 from .conftest import Api
 
@@ -299,3 +303,118 @@ def test_compressed_bodies_within_the_limit_still_work(hub: LocalHub) -> None:
             headers={"Content-Type": "application/json", "Content-Encoding": encoding},
         )
         assert r.status_code == 400 and envelope_error(r)["error_param"] == "body"
+
+
+# -- numbers and nesting -------------------------------------------------------------------------
+
+HUGE = 99999999999999999999
+
+
+def test_huge_limits_offsets_and_ids_are_not_500(hub: LocalHub, api: Api) -> None:
+    page = api.get("trials", limit=HUGE).json()["meta"]["pagination"]
+    assert page["limit"] == 1000
+    r = api.get("trials", offset=HUGE)
+    assert r.status_code == 200 and r.json()["data"] == []
+    r = api.get("experiment_sessions", project_id=HUGE)
+    assert r.status_code == 200 and r.json()["data"] == []
+    assert api.get(f"projects/{HUGE}").status_code == 404
+    assert api.get("trials", limit=-HUGE).status_code == 400
+    headers = {"X-Limit": str(HUGE), "X-Skip": "0"}
+    assert requests.get(f"{hub.url}/api/v1/trials", headers=headers, json={
+        "project_api_token": hub.project_token}).status_code == 200
+    models = f"{hub.fedn_url}/api/v1/models/"
+    assert requests.get(models, headers={"X-Limit": str(HUGE)}).status_code == 200
+    r = requests.get(models, headers={"X-Skip": str(HUGE)})
+    assert r.status_code == 200 and r.json()["result"] == []
+
+
+@pytest.mark.parametrize("depth", [101, 5_000, 100_000])
+def test_deeply_nested_json_is_400(local_hub_session: LocalHub, depth: int) -> None:
+    hub = local_hub_session
+    deep = "[" * depth + "]" * depth
+    body = f'{{"project_api_token": "{hub.project_token}", "name": "n", "x": {deep}}}'
+    r = requests.post(
+        f"{hub.url}/api/v1/experiments",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 400, r.text[:200]
+    error = envelope_error(r)
+    assert error["error_param"] == "body" and "too deep" in error["message"]
+
+
+def test_nesting_up_to_the_limit_is_fine(api: Api, hub: LocalHub) -> None:
+    deep: Any = "leaf"
+    for _ in range(99):  # with the body object itself: 100 levels, Ruby's JSON default
+        deep = {"k": deep}
+    r = api.get("experiments", limit=1, unused=deep)
+    assert r.status_code == 200, r.text[:200]
+
+
+# -- whatever arrives, never a 500 -------------------------------------------------------------
+
+NASTY_SCALARS = st.one_of(
+    st.integers(),
+    st.sampled_from([HUGE, -HUGE, 2**63, 2**63 - 1, -(2**63), 2**64, 10**400]),
+    st.floats(allow_nan=False),
+    st.sampled_from(["1e999", "-1e999", "NaN", "", " ", "\x00", "../..", "0x10", "1.5", "٣"]),
+    st.text(max_size=12),
+    st.booleans(),
+    st.none(),
+)
+NASTY = st.recursive(
+    NASTY_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+PARAMS = [
+    "limit", "offset", "id", "name", "project_id", "experiment_id", "experiment_session_id",
+    "trial_id", "pipeline_id", "endpoint_id", "organization_id", "cluster_id", "file_path",
+    "status", "object", "records", "features", "statistics", "url", "model_settings",
+]  # fmt: skip
+
+
+@st.composite
+def hostile_requests(draw: st.DrawFn, routes: list[tuple[str, str]]) -> dict[str, Any]:
+    """A request to a real route with hostile parameters, in the query, a JSON body or a form."""
+    method, rule = draw(st.sampled_from(routes))
+    path = re.sub(
+        r"<(?:\w+:)?\w+>",
+        lambda _: draw(st.sampled_from(["1", "0", str(HUGE), "-1", "x", "%2e%2e", "1.5"])),
+        rule,
+    )
+    params = draw(st.dictionaries(st.sampled_from(PARAMS), NASTY, max_size=4))
+    where = draw(st.sampled_from(["json", "query", "form"]))
+    return {"method": method, "path": path, "params": params, "where": where}
+
+
+@pytest.fixture(scope="module")
+def fuzz_hub() -> Iterator[tuple[LocalHub, requests.Session]]:
+    """A hub the fuzzer may write to, and a keep-alive session to it."""
+    with LocalHub(seed="demo", size=20, fedn=False) as h, requests.Session() as session:
+        yield h, session
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(data=st.data(), system=st.booleans())
+def test_hostile_parameters_never_get_a_500(
+    fuzz_hub: tuple[LocalHub, requests.Session], data: st.DataObject, system: bool
+) -> None:
+    hub, session = fuzz_hub
+    assert hub.auger_app is not None
+    routes = sorted({(r.method, r.rule) for r in hub.auger_app.routes})
+    case = data.draw(hostile_requests(routes))
+    token = hub.system_token if system else hub.project_token
+    params = dict(case["params"], project_api_token=token)
+    url = hub.url + case["path"]
+    if case["where"] == "json":
+        body = json.dumps(params).encode()
+        headers = {"Content-Type": "application/json"}
+        r = session.request(case["method"], url, data=body, headers=headers)
+    else:
+        flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+        where = "params" if case["where"] == "query" else "data"
+        r = session.request(case["method"], url, **{where: flat})
+    assert r.status_code < 500, (case, r.status_code, r.text[:300])

@@ -27,7 +27,7 @@ from ..store import Store
 from .catalogue import index_fields
 from .engine.auth import TOKEN_KEYS, TokenRegistry
 from .engine.crud import Crud
-from .engine.envelope import ApiError, error_response, no_route, too_large
+from .engine.envelope import ApiError, error_response, invalid, no_route, too_large
 from .engine.request import HubRequest
 from .engine.room import Room, Route
 from .routes.accounts import Accounts
@@ -154,3 +154,5 @@ class AugerApp:
             return route.handler(req, **args)
         except RequestEntityTooLarge:  # werkzeug's form parser
             raise too_large(limit) from None
+        except HTTPException as exc:  # werkzeug could not parse the body
+            raise invalid("body", f"cannot be parsed ({exc.description})") from None

@@ -143,7 +143,7 @@ class Crud(Room):
     def get_status(self, req: HubRequest) -> Response:
         """``GET /status {object, id}``: the status of any object named in ``STATUS_OBJECTS``."""
         name = req.params.get("object")
-        if name not in STATUS_OBJECTS:
+        if not isinstance(name, str) or name not in STATUS_OBJECTS:
             allowed = json.dumps(sorted(STATUS_OBJECTS), separators=(", ", ": "))
             raise invalid("object", f"is not in the list {allowed}")
         req.require("id")

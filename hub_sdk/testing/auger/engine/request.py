@@ -6,12 +6,14 @@ gathers them in :attr:`HubRequest.params`; the helpers below read typed values f
 the recorded 400 errors.
 
 Nothing in a body is trusted: it is read up to :attr:`HubRequest.limit` bytes, inflated up to
-the same limit (413 beyond).
+the same limit (413 beyond), and JSON nested deeper than :data:`MAX_DEPTH` is a 400, as the
+Hub's Rails parser (Ruby's ``max_nesting``) answers it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import zlib
 from collections.abc import Iterable
@@ -24,18 +26,40 @@ from ..catalogue import MAX_LIMIT
 from .auth import TOKEN_KEYS, Principal
 from .envelope import ParamErrors, invalid, too_large
 
-__all__ = ["HubRequest", "as_float", "inflate"]
+__all__ = ["MAX_DEPTH", "HubRequest", "as_float", "inflate"]
 
 _INT = re.compile(r"-?\d+")
 
+#: Deepest JSON body accepted (the body object itself is level 1): Ruby's JSON default.
+MAX_DEPTH = 100
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
+_TOO_DEEP: Any = object()
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"unexpected token {name}")
 
 
-_JSON = json.JSONDecoder(parse_constant=_reject_constant)  # NaN and Infinity are not JSON
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as inf, which no document can hold
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value
+
+
+_JSON = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite)
+
+
+def _too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether containers in ``value`` nest more than ``limit`` levels (iteratively)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 def inflate(data: bytes, encoding: str, limit: int) -> bytes:
@@ -133,6 +157,12 @@ class HubRequest(Request):
             data = _JSON.decode(text)
         except (UnicodeDecodeError, ValueError) as exc:
             raise invalid("body", f"is not valid JSON: {exc}") from None
+        except RecursionError:  # deeper than the interpreter's stack: deeper than MAX_DEPTH too
+            data = _TOO_DEEP
+        if data is _TOO_DEEP or (
+            text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(data)
+        ):
+            raise invalid("body", f"is not valid JSON: nesting of {MAX_DEPTH + 1} is too deep")
         if not isinstance(data, dict):
             raise invalid("body", "must be a JSON object")
         return data

@@ -145,6 +145,12 @@ class Files(Room):
     @route("POST", "/_localhub/s3/<bucket>", auth="none", upload=True)
     def s3_upload(self, req: HubRequest, bucket: str) -> Response:
         """The S3 stand-in's POST upload, checked against the signed policy."""
+        if req.mimetype != "multipart/form-data":
+            return _s3_error(
+                412,
+                "PreconditionFailed",
+                "Bucket POST must be of the enclosure-type multipart/form-data",
+            )
         form, files = req.form, req.files
         policy, key = form.get("policy", ""), form.get("key", "")
         try:
