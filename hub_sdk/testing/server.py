@@ -25,7 +25,9 @@ plain number, one together with ``Transfer-Encoding``, a transfer coding other t
 is answered 400 (501 for the coding) and its connection closed, so trailing bytes never become a
 second request; a body larger than :attr:`LocalHub.max_upload_size` is refused with 413 before
 it is read (a chunked one as soon as it gets there). The Auger app then holds every other body
-to :attr:`LocalHub.max_body_size`, decompressed size included.
+to :attr:`LocalHub.max_body_size`, decompressed size included. What the server logs (only when
+``verbose``) and the tracebacks of its own bugs are scrubbed of credentials
+(:mod:`hub_sdk.testing.logs`).
 """
 
 from __future__ import annotations
@@ -35,10 +37,8 @@ import os
 import re
 import secrets
 import socket
-import sys
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -50,6 +50,7 @@ from .auger import AugerApp, TokenRegistry
 from .auger.app import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_UPLOAD_SIZE
 from .faults import CLOSE_AFTER_RESPONSE, DropConnection, FaultController, FaultMiddleware, Faults
 from .http_json import INTERNAL_ERROR, JSON_UTF8, error_envelope, status_line
+from .logs import report, report_exception
 from .store import Store
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "DEFAULT_MAX_UPLOAD_SIZE", "LocalHub"]
@@ -151,9 +152,17 @@ class _Handler(WSGIRequestHandler):
         finally:
             self.server.track(self.request, False)
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log(self, type: str, message: str, *args: Any) -> None:
+        """Every message of the handler (werkzeug's and http.server's): scrubbed, when verbose."""
         if self.server.verbose:
-            sys.stderr.write(f"[localhub] {self.address_string()} {format % args}\n")
+            text = message % args if args else message
+            report(f"{self.address_string()} {text}", getattr(self, "requestline", ""))
+
+    def log_message(self, format: str, *args: Any) -> None:
+        self.log("info", format, *args)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        self.log("error", format, *args)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return None
@@ -263,7 +272,7 @@ class _Handler(WSGIRequestHandler):
             return
         except Exception:
             if not environ.get(_TOO_LARGE):
-                traceback.print_exc()
+                report_exception()
             state["status"] = "500 Internal Server Error"
             state["headers"] = [("Content-Type", JSON_UTF8)]
             chunks[:] = [INTERNAL_ERROR]
@@ -363,7 +372,8 @@ class LocalHub:
     runtime through :attr:`faults`). ``fedn=False`` skips the FEDn listener.
     ``max_body_size`` bounds the Auger API's JSON and form bodies, decompressed size included;
     ``max_upload_size`` bounds every body (the presigned file upload, FEDn packages and models).
-    Larger bodies are answered 413.
+    Larger bodies are answered 413. ``verbose`` logs malformed requests to stderr, without
+    credentials.
     """
 
     def __init__(

@@ -351,6 +351,60 @@ def test_nesting_up_to_the_limit_is_fine(api: Api, hub: LocalHub) -> None:
     assert r.status_code == 200, r.text[:200]
 
 
+# -- what LocalHub logs ----------------------------------------------------------------------------
+
+
+def test_verbose_logs_never_show_a_token(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "s3cr3t-t0ken-value-1234"
+    with LocalHub(verbose=True, fedn=False) as hub:
+        real = hub.project_token
+        route = next(
+            r
+            for r in hub.auger_app.routes
+            if r.template == "/api/v1/experiments" and r.method == "POST"
+        )
+        original = route.handler
+
+        def explode(req: Any) -> Any:
+            raise RuntimeError(f"boom {req.params.get('project_api_token')}")
+
+        lines = [
+            f"GET /api/v1/experiments?project_api_token={secret} HTTP/1.1 junk\r\n\r\n",
+            f"GET /api/v1/experiments?token={secret}&x=1 HTTP/1.1 a b\r\n\r\n",
+            f"GET /api/v1/experiments?project_api_token={secret}\r\n\r\n",
+            f"GET /x HTTP/1.1 Authorization: Bearer {secret}\r\n\r\n",
+            f"GET /?{real} HTTP/1.1 x\r\n\r\n",
+            f"BREW /api/v1/experiments?system_token={secret} HTTP/1.1\r\nHost: x\r\n\r\n",
+            f'POST /api/v1/x HTTP/1.1 {{"project_api_token": "{secret}"}}\r\n\r\n',
+            f"GET /api/v1/experiments?project_api_token={real} HTTP/1.1 junk\r\n\r\n",
+        ]
+        for line in lines:
+            exchange(hub.port, line.encode(), wait=0.5)
+        route.handler = explode
+        try:
+            r = requests.post(
+                f"{hub.url}/api/v1/experiments", json={"project_api_token": real, "name": "n"}
+            )
+            assert r.status_code == 500
+        finally:
+            route.handler = original
+    out, err = capfd.readouterr()
+    logged = out + err + caplog.text
+    assert "Bad request" in logged and "boom" in logged  # something was logged...
+    assert secret not in logged and real not in logged  # ...but no token
+
+
+def test_quiet_hub_logs_nothing(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture, hub: LocalHub
+) -> None:
+    exchange(hub.port, b"GET /?project_api_token=abcdefgh HTTP/1.1 junk\r\n\r\n", wait=0.5)
+    out, err = capfd.readouterr()
+    logged = out + err + caplog.text
+    assert "abcdefgh" not in logged and "Bad request" not in logged
+
+
 # -- whatever arrives, never a 500 -------------------------------------------------------------
 
 NASTY_SCALARS = st.one_of(

@@ -14,7 +14,6 @@ token travels in the query string is inflated only once that token is known to b
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -23,6 +22,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from ..http_json import INTERNAL_ERROR, respond
+from ..logs import report_exception
 from ..store import Store
 from .catalogue import index_fields
 from .engine.auth import TOKEN_KEYS, TokenRegistry
@@ -125,8 +125,8 @@ class AugerApp:
             response = self.dispatch(environ)
         except ApiError as exc:
             response = error_response(exc, optimizer=self._is_optimizer(environ))
-        except Exception:  # pragma: no cover - a bug: answer 500, never crash the server
-            traceback.print_exc()
+        except Exception:  # a bug: answer 500, never crash the server
+            report_exception()
             response = respond(INTERNAL_ERROR, 500)
         return response(environ, start_response)  # LocalHub's server adds the X-Request-Id
 
