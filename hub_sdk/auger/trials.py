@@ -100,8 +100,15 @@ class Trial(
         if problems:
             raise ValidationError.from_fields("invalid arguments for Trial.bulk_update", problems)
         conn = cls._conn(connection)
-        body = {"experiment_session_id": experiment_session_id, "trials": [dict(t) for t in trials]}
-        resp = conn.request("PATCH", "trials", body=body)
+        items = [dict(t) for t in trials]
+        body = {"experiment_session_id": experiment_session_id, "trials": items}
+        try:
+            resp = conn.request("PATCH", "trials", body=body)
+        except BaseException:  # some of them may have been written: forget them all
+            for trial in items:
+                if trial.get("id") is not None:
+                    conn.cache.invalidate(cls.cache_key(trial["id"]))
+            raise
         for item in resp.data if isinstance(resp.data, list) else ():
             if isinstance(item, Mapping) and "id" in item:
                 conn.cache.invalidate(cls.cache_key(item["id"]))

@@ -6,6 +6,8 @@
   ``__pydantic_private__``.
 * :func:`take_state` makes one model take over another's public state (``__dict__`` and all).
 * :func:`pickle_state` is a model's ``__getstate__`` with some private attributes replaced.
+* :func:`copier` compiles a model into a function that makes independent deep copies of it
+  (what ``model_copy(deep=True)`` gives, at a fraction of its cost).
 
 ``tests/core/test_internals.py`` pins each against the installed pydantic: an upgrade that
 changes what they rely on fails there, loudly.
@@ -13,6 +15,12 @@ changes what they rely on fails there, loudly.
 
 from __future__ import annotations
 
+import datetime as _dt
+import decimal
+import enum
+import uuid
+from collections.abc import Callable
+from copy import deepcopy
 from typing import Any
 
 import pydantic
@@ -82,6 +90,89 @@ def pickle_state(obj: BaseModel, **private: Any) -> dict[Any, Any]:
     state = BaseModel.__getstate__(obj)
     state["__pydantic_private__"] = {**(state.get("__pydantic_private__") or {}), **private}
     return state
+
+
+# Values shared between copies: they cannot be changed in place.
+_SHARED = frozenset(
+    {
+        type(None),
+        bool,
+        int,
+        float,
+        str,
+        bytes,
+        _dt.datetime,
+        _dt.date,
+        _dt.time,
+        _dt.timedelta,
+        decimal.Decimal,
+        uuid.UUID,
+    }
+)
+
+
+def copier(value: Any) -> Callable[[], Any] | None:
+    """A function returning a fresh deep copy of ``value`` at each call (None: ``value`` is
+    immutable, share it).
+
+    The walk over ``value`` is done once, here: a copy only rebuilds the containers (dicts,
+    lists, models), each in one C-level step plus its mutable members. ``value`` must not
+    change afterwards.
+    """
+    kind = type(value)
+    if kind in _SHARED or isinstance(value, enum.Enum):
+        return None
+    if kind is dict:
+        members = [(k, f) for k, v in value.items() if (f := copier(v)) is not None]
+        if not members:
+            return value.copy  # type: ignore[no-any-return]
+
+        def copy_dict() -> dict[Any, Any]:
+            out = value.copy()
+            for key, make in members:
+                out[key] = make()
+            return out  # type: ignore[no-any-return]
+
+        return copy_dict
+    if kind is list:
+        items = [(i, f) for i, v in enumerate(value) if (f := copier(v)) is not None]
+        if not items:
+            return value.copy  # type: ignore[no-any-return]
+
+        def copy_list() -> list[Any]:
+            out = value.copy()
+            for index, make in items:
+                out[index] = make()
+            return out  # type: ignore[no-any-return]
+
+        return copy_list
+    if (kind is tuple or kind is frozenset) and all(copier(v) is None for v in value):
+        return None
+    if isinstance(value, BaseModel):
+        return _model_copier(value)
+    return lambda: deepcopy(value)
+
+
+def _model_copier(model: BaseModel) -> Callable[[], BaseModel]:
+    cls = type(model)
+    state: dict[str, Any] = model.__dict__
+    extra = model.__pydantic_extra__
+    fields_set = model.__pydantic_fields_set__
+    private = model.__pydantic_private__
+    copy_state = copier(state) or state.copy
+    copy_extra = (copier(extra) or extra.copy) if extra is not None else None
+    new = object.__new__
+    setattr_ = object.__setattr__
+
+    def copy_model() -> BaseModel:
+        obj = new(cls)
+        setattr_(obj, "__dict__", copy_state())
+        setattr_(obj, "__pydantic_extra__", copy_extra() if copy_extra is not None else None)
+        setattr_(obj, "__pydantic_fields_set__", set(fields_set))
+        setattr_(obj, "__pydantic_private__", dict(private) if private is not None else None)
+        return obj
+
+    return copy_model
 
 
 def field_errors(exc: pydantic.ValidationError) -> list[tuple[str, str]]:

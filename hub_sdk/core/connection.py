@@ -13,6 +13,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
@@ -133,6 +134,21 @@ class ResourceCache:
             self.generation += 1
             if self.enabled:
                 self._data[key] = value
+
+    @contextmanager
+    def writing(self, key: Hashable | None) -> Iterator[None]:
+        """Around a write to the object at ``key``: if it fails, forget the object.
+
+        Whatever the error, the write may have reached the server (a timeout, a lost
+        connection, a body that would not decode after a success): the cached copy can no
+        longer be trusted. On success the caller caches the new state itself.
+        """
+        try:
+            yield
+        except BaseException:
+            if key is not None:
+                self.invalidate(key)
+            raise
 
     def invalidate(self, key: Hashable) -> None:
         """Forget ``key`` (a write changed or removed it)."""

@@ -21,7 +21,7 @@ import builtins
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Optional, TypeVar, overload
 from urllib.parse import quote
 
 import pydantic
@@ -32,6 +32,7 @@ from typing_extensions import Self
 from ..errors import ResponseDecodeError, UnsupportedActionError, ValidationError, describe
 from . import context
 from ._pydantic import (
+    copier,
     field_errors,
     install_fast_post_init,
     pickle_state,
@@ -99,6 +100,35 @@ def resources(api: str) -> dict[str, type[Resource]]:
         exports.load(name)
     classes = _registry.get(api, {})
     return {name: cls for name, cls in sorted(classes.items()) if name == cls.__name__}
+
+
+class Frozen:
+    """The server's copy of one object, as a connection cache keeps it.
+
+    Holds the object's raw JSON (a :class:`Snapshot` or a decoded dict) and, from the first
+    read on, a template validated from it that nobody else sees. Every read gets a deep copy
+    of the template: what one caller edits (saved or not) never reaches another.
+    """
+
+    __slots__ = ("_make", "cls", "raw")
+
+    def __init__(self, cls: type[Resource], raw: Any) -> None:
+        self.cls = cls
+        self.raw = raw
+        self._make: Callable[[], Any] | None = None
+
+    def thaw(self, conn: Connection) -> Resource:
+        """A copy of the object of its own, bound to ``conn``."""
+        make = self._make
+        if make is None:  # a race builds two equal templates: harmless
+            raw = self.raw
+            data = raw.load() if isinstance(raw, Snapshot) else raw
+            template = self.cls._from_data(data, None, raw)
+            make = self._make = copier(template)
+            assert make is not None
+        obj: Resource = make()
+        private_attributes(obj)["_connection"] = conn
+        return obj
 
 
 class Action(Generic[T]):
@@ -451,11 +481,11 @@ class Resource(BaseModel):
         if cached:
             hit = conn.cache.get(key)
             if hit is not None:
-                return hit  # type: ignore[no-any-return]
+                return hit.thaw(conn)  # type: ignore[no-any-return]
         generation = conn.cache.generation
         resp = conn.request("GET", cls._item_path(id, path))
         obj = cls._from_response(resp, conn)
-        conn.cache.put_read(key, obj, generation)
+        conn.cache.put_read(key, Frozen(cls, obj._raw), generation)
         return obj
 
     @classmethod
@@ -494,10 +524,11 @@ class Resource(BaseModel):
         cls._require("create")
         conn = cls._conn(connection)
         body = cls._create_body(fields, conn)
-        resp = conn.request(
-            "POST", conn.protocol.collection(cls._collection_path(fields)), body=body
-        )
-        obj = cls._from_response(resp, conn)
+        with conn.cache.writing(cls._key_of(fields.get(cls.__resource__.id_field))):
+            resp = conn.request(
+                "POST", conn.protocol.collection(cls._collection_path(fields)), body=body
+            )
+            obj = cls._from_response(resp, conn)
         obj._remember()
         return obj
 
@@ -512,8 +543,10 @@ class Resource(BaseModel):
         cls._require("update")
         body = cls.validate_input(fields, action="update")
         conn = cls._conn(connection)
-        resp = conn.request(cls.__resource__.update_method, cls._item_path(id, fields), body=body)
-        obj = cls._from_response(resp, conn)
+        path = cls._item_path(id, fields)
+        with conn.cache.writing(cls._key_of(id)):
+            resp = conn.request(cls.__resource__.update_method, path, body=body)
+            obj = cls._from_response(resp, conn)
         obj._remember()
         return obj
 
@@ -522,16 +555,26 @@ class Resource(BaseModel):
         """Delete the object ``id``; returns what the server answered."""
         cls._require("delete")
         conn = cls._conn(connection)
-        resp = conn.request("DELETE", cls._item_path(id, path))
+        path_ = cls._item_path(id, path)
+        with conn.cache.writing(cls._key_of(id)):
+            resp = conn.request("DELETE", path_)
         conn.cache.invalidate(cls.cache_key(id))
         return resp.data
 
     # -- instance verbs ------------------------------------------------------------------------
 
+    @classmethod
+    def _key_of(cls, id: Any) -> tuple[str, str, str] | None:
+        """The cache key of the object ``id`` (None without an id)."""
+        if isinstance(id, Resource):
+            id = id.pk
+        return None if id is None or id == "" else cls.cache_key(id)
+
     def _remember(self) -> None:
+        """Cache the server's copy of this object (just read or written): never the object."""
         conn = self._connection
         if conn is not None and self.pk is not None:
-            conn.cache.put_write(self.cache_key(self.pk), self)
+            conn.cache.put_write(self.cache_key(self.pk), Frozen(type(self), self._raw))
 
     def _absorb(self, fresh: Resource) -> None:
         """Take over the state of ``fresh`` (a newer copy of this object)."""
@@ -583,20 +626,19 @@ class Resource(BaseModel):
             ]
             if missing:
                 raise ValidationError.from_fields(f"invalid {cls.__name__} to create", missing)
-            resp = conn.request(
-                "POST", conn.protocol.collection(cls._collection_path(body)), body=body
-            )
+            path = conn.protocol.collection(cls._collection_path(body))
+            method = "POST"
         else:
             cls._require("update")
             body = self.changes()
             if not body:
                 return self
-            resp = conn.request(
-                self.__resource__.update_method,
-                cls._item_path(self.pk, self._path_values()),
-                body=body,
-            )
-        self._absorb(cls._from_response(resp, conn))
+            path = cls._item_path(self.pk, self._path_values())
+            method = self.__resource__.update_method
+        with conn.cache.writing(self._key_of(self.pk)):
+            resp = conn.request(method, path, body=body)
+            fresh = cls._from_response(resp, conn)
+        self._absorb(fresh)
         self._remember()
         return self
 
@@ -614,7 +656,9 @@ class Resource(BaseModel):
         cls = type(self)
         cls._require("delete")
         conn = cls._conn(self._connection)
-        resp = conn.request("DELETE", cls._item_path(self.pk, self._path_values()))
+        path = cls._item_path(self.pk, self._path_values())
+        with conn.cache.writing(self._key_of(self.pk)):
+            resp = conn.request("DELETE", path)
         conn.cache.invalidate(cls.cache_key(self.pk))
         if isinstance(resp.data, Mapping) and resp.data.get(self.__resource__.id_field) == self.pk:
             try:
@@ -627,10 +671,9 @@ class Resource(BaseModel):
         conn = cls._conn(self._connection)
         path = f"{cls._item_path(self.pk, self._path_values())}/{action.path}"
         body = dict(params) if params else None
-        if action.returns == "text":
-            resp = conn.request(action.method, path, body=body, expect="text")
-        else:
-            resp = conn.request(action.method, path, body=body)
+        expect: Literal["json", "text"] = "text" if action.returns == "text" else "json"
+        with conn.cache.writing(self._key_of(self.pk) if action.method != "GET" else None):
+            resp = conn.request(action.method, path, body=body, expect=expect)
         if action.method != "GET":
             conn.cache.invalidate(cls.cache_key(self.pk))
         if action.returns == "self":

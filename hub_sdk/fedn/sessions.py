@@ -187,7 +187,8 @@ class Session(
         self._status_before = self.status
         body = {"session_id": self.pk, "rounds": rounds, "round_timeout": round_timeout}
         try:
-            conn.request("POST", "sessions/start", body=body)
+            with conn.cache.writing(self.cache_key(self.pk)):
+                conn.request("POST", "sessions/start", body=body)
         except BadRequestError as exc:
             raise SessionStartError(
                 f"session {self.pk} was not started: {exc.message}",

@@ -29,9 +29,10 @@ def test_parents_upwards_are_cached(ro_conn):
     assert isinstance(org, auger.Organization) and org.id == 1
     assert ro_conn.requests_sent - before == 4  # session, experiment, project, organization
     again = trial.experiment_session.experiment.project.organization
-    assert again is org and ro_conn.requests_sent - before == 4  # all from the cache
+    assert again == org and ro_conn.requests_sent - before == 4  # all from the cache
+    assert again is not org  # each read gets its own copy: edits to one never show in another
     other = auger.Trial.list(limit=2)[1]
-    assert other.experiment_session.experiment.project.organization is org
+    assert other.experiment_session.experiment.project.organization == org
 
 
 def test_embedded_objects_navigate_too(ro_conn):

@@ -24,6 +24,7 @@ from hub_sdk.core import Resource
 from hub_sdk.core._pydantic import (
     PYDANTIC_POST_INIT,
     _fast_post_init,
+    copier,
     install_fast_post_init,
     pickle_state,
     set_private,
@@ -138,6 +139,46 @@ def test_pickle_state_replaces_private_attributes_only() -> None:
     assert state["__pydantic_private__"] == {"_connection": None, "_raw": {"id": 1, "name": "a"}}
     back = pickle.loads(pickle.dumps(w))
     assert back == w and back.model_dump() == w.model_dump() and back._connection is None
+
+
+def test_copier_makes_what_a_deep_model_copy_makes_and_shares_nothing_mutable() -> None:
+    class Inner(BaseModel, extra="allow"):
+        tags: list[str] = []
+
+    class Outer(BaseModel, extra="allow"):
+        id: int
+        settings: dict[str, Any] | None = None
+        inner: Inner | None = None
+        items: list[Inner] = []
+        _note: Any = PrivateAttr(default=None)
+
+    data = {
+        "id": 1,
+        "settings": {"a": [1, {"b": 2}], "c": "x"},
+        "inner": {"tags": ["t"], "more": {"deep": [1]}},
+        "items": [{"tags": []}],
+        "unknown": {"kept": [True]},
+    }
+    template = Outer.model_validate(data)
+    set_private(template, _note="n")
+    make = copier(template)
+    assert make is not None
+    one, two = make(), make()
+    deep = template.model_copy(deep=True)
+    for copy_ in (one, two):
+        assert copy_ == deep and copy_.model_dump() == template.model_dump()
+        assert copy_.model_fields_set == template.model_fields_set
+        assert copy_.__pydantic_extra__ == template.__pydantic_extra__
+        assert copy_.__pydantic_private__ == {"_note": "n"}
+    assert one.settings is not None and one.inner is not None
+    one.settings["a"][1]["b"] = 99
+    one.inner.tags.append("u")
+    one.inner.more["deep"].append(2)  # type: ignore[attr-defined]
+    one.items[0].tags.append("v")
+    one.unknown["kept"].append(False)  # type: ignore[attr-defined]
+    one.id = 2
+    assert two.model_dump() == template.model_dump() == Outer.model_validate(data).model_dump()
+    assert copier(("a", 1)) is None and copier("text") is None
 
 
 # -- requests ----------------------------------------------------------------------------------
