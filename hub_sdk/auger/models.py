@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
+from ..core.protocol import loads
 from ..core.relations import Parent
 from .base import AugerResource
 
@@ -113,7 +113,7 @@ def parse_search_space(value: Any) -> Any:
     if not text.startswith("{"):
         return value
     try:
-        parsed = json.loads(text)
+        parsed = loads(text)
     except ValueError:
         try:
             parsed = _literal(text)

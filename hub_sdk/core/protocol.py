@@ -79,7 +79,7 @@ class RawBody:
     def data(self) -> Any:
         """The envelope's payload as plain JSON values (treat it as read-only)."""
         if self._decoded is _UNDECODED:
-            payload = json.loads(self.content) if self.content else None
+            payload = loads(self.content) if self.content else None
             self._decoded = payload if self.protocol is None else self.protocol.unwrap(payload)[0]
         return self._decoded
 
@@ -108,6 +108,27 @@ class Snapshot:
         protocol = self.body.protocol
         items = protocol.page_items(data) if protocol is not None else data
         return items[self.index]
+
+
+#: How deep a JSON body may nest (pydantic-core's parser limit, which listings go through too).
+MAX_JSON_DEPTH = 200
+
+
+def loads(content: bytes | str) -> Any:
+    """Decode JSON, or raise ``ValueError``: also for nesting deeper than
+    :data:`MAX_JSON_DEPTH`, which would make every recursive walk of it (redaction, copies,
+    pickling) fail later with a ``RecursionError``."""
+    from pydantic_core import from_json
+
+    try:
+        return from_json(content)
+    except ValueError as exc:
+        if "recursion limit" in str(exc):
+            raise ValueError(f"the JSON nests deeper than {MAX_JSON_DEPTH} levels") from None
+    try:  # what the fast parser refuses but the standard one takes (a BOM, lone surrogates)
+        return json.loads(content)
+    except RecursionError:
+        raise ValueError(f"the JSON nests deeper than {MAX_JSON_DEPTH} levels") from None
 
 
 def snippet(content: bytes, limit: int = 200) -> str:
@@ -190,11 +211,12 @@ class WireProtocol:
         """Decode a 2xx JSON response; raises :class:`ResponseDecodeError` on a bad body."""
         content = resp.content
         try:
-            payload = json.loads(content) if content else None
-        except ValueError:
+            payload = loads(content) if content else None
+        except ValueError as exc:
+            why = f" ({exc})" if "nests" in str(exc) else ""
             raise ResponseDecodeError(
                 f"expected JSON, got {resp.headers.get('Content-Type', 'no content type')}"
-                f" ({len(content)} bytes): {snippet(content)}",
+                f" ({len(content)} bytes){why}: {snippet(content)}",
                 snippet=snippet(content),
             ) from None
         try:
@@ -255,7 +277,7 @@ class WireProtocol:
         status = resp.status_code
         content = resp.content
         try:
-            payload: Any = json.loads(content) if content else None
+            payload: Any = loads(content) if content else None
         except ValueError:
             payload = None
         message, field_errors = self.error_details(payload)

@@ -110,15 +110,26 @@ def redact(text: str, extra: tuple[str, ...] = ()) -> str:
     return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
 
 
-def redact_mapping(data: Any) -> Any:
-    """A copy of a JSON-like value with credential keys masked (nested)."""
+#: Below this depth :func:`redact_mapping` drops what it finds (it could hide a secret).
+REDACT_DEPTH = 100
+
+
+def redact_mapping(data: Any, _depth: int = 0) -> Any:
+    """A copy of a JSON-like value with credential keys masked (nested; anything nested
+    deeper than :data:`REDACT_DEPTH` levels is replaced by ``MASK``)."""
+    if _depth > REDACT_DEPTH:
+        return MASK
     if isinstance(data, dict):
         return {
-            k: (MASK if isinstance(k, str) and k.lower() in SECRET_KEYS else redact_mapping(v))
+            k: (
+                MASK
+                if isinstance(k, str) and k.lower() in SECRET_KEYS
+                else redact_mapping(v, _depth + 1)
+            )
             for k, v in data.items()
         }
     if isinstance(data, list):
-        return [redact_mapping(v) for v in data]
+        return [redact_mapping(v, _depth + 1) for v in data]
     if isinstance(data, str):
         return redact(data)
     return data

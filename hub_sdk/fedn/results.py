@@ -3,11 +3,11 @@ telemetry."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..core.protocol import loads
 from ..core.relations import Parent
 from .base import FednResource
 from .types import Sender, Timestamp
@@ -233,7 +233,7 @@ def _decode(data: str | None) -> dict[str, Any]:
     if not data:
         return {}
     try:
-        value = json.loads(data)
+        value = loads(data)
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {"value": value}

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from ..core.protocol import loads
 from ..errors import ValidationError, invalid, suggest
 from .wire import Timestamp, WireBool, WireInt, WireStr, _none_text, parse_timestamp
 
@@ -72,7 +73,7 @@ def _kwargs_value(value: Any) -> Any:
     value = _none_text(value)
     if isinstance(value, str):
         try:
-            parsed = json.loads(value)
+            parsed = loads(value)
         except ValueError:
             try:
                 parsed = ast.literal_eval(value)  # how combiners read it

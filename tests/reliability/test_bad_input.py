@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import string
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -175,11 +176,42 @@ WRONG_FIELD_TYPES = {
 }
 
 
+def nested(depth: int, leaf: bytes = b"1", *, dicts: bool = False) -> bytes:
+    """JSON nested ``depth`` levels deep: ``[[[1]]]`` or ``{"a":{"a":1}}``."""
+    if dicts:
+        return b'{"a":' * depth + leaf + b"}" * depth
+    return b"[" * depth + leaf + b"]" * depth
+
+
+@st.composite
+def deep_json(draw: st.DrawFn) -> bytes:
+    """A JSON value nested from a few to thousands of levels (a parser's limits included)."""
+    depth = draw(st.sampled_from([3, 150, 199, 200, 201, 202, 300, 500, 1000, 3000]))
+    return nested(depth, dicts=draw(st.booleans()))
+
+
 @st.composite
 def server_bodies(draw: st.DrawFn) -> tuple[int, bytes, str | None]:
     """(status, body, the field the body gets wrong, if it is a well-formed envelope)."""
     status = draw(st.sampled_from([200, 200, 200, 201, 400, 404, 409, 422, 500]))
-    kind = draw(st.sampled_from(["bytes", "json", "no_data", "wrong_data", "wrong_field", "html"]))
+    kinds = ["bytes", "json", "no_data", "wrong_data", "wrong_field", "html"]
+    kind = draw(st.sampled_from([*kinds, "deep", "deep", "deep_field"]))
+    if kind == "deep":  # bare, or where the envelope keeps its data or its errors
+        deep = draw(deep_json())
+        return status, draw(
+            st.sampled_from(
+                [
+                    deep,
+                    b'{"data":' + deep + b',"meta":{"status":200}}',
+                    b'{"meta":{"status":400,"errors":' + deep + b"}}",
+                    b'{"meta":{"status":400},"detail":' + deep + b"}",
+                ]
+            )
+        ), None
+    if kind == "deep_field":  # a well-formed object with one deeply nested field
+        deep = draw(deep_json())
+        obj = b'{"id":"e1","name":"n","object":"experiment","search_space":{"x":' + deep + b"}}"
+        return status, b'{"data":' + obj + b',"meta":{"status":200}}', None
     if kind == "bytes":
         return status, draw(st.binary(max_size=64)), None
     if kind == "html":
@@ -224,7 +256,7 @@ CALLS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(body=server_bodies(), call=st.sampled_from(sorted(CALLS)))
 def test_arbitrary_bodies_raise_only_typed_errors(
     body_server: LoopbackServer, body: tuple[int, bytes, str | None], call: str
@@ -233,16 +265,68 @@ def test_arbitrary_bodies_raise_only_typed_errors(
     body_server.next = (status, payload)  # type: ignore[attr-defined]
     conn = auger_conn(body_server.url, "tok", retry_policy=NO_RETRY)
     try:
-        CALLS[call](conn)
+        result = CALLS[call](conn)
     except HubError as exc:
         text = str(exc)
         if wrong_field is not None and call in ("get", "create", "update"):
             assert isinstance(exc, ResponseDecodeError), repr(exc)
             assert wrong_field in text, text
-        pickled = type(exc).__name__
-        assert pickled
+        if 200 <= status < 300 and wrong_field is None:
+            assert isinstance(exc, ResponseDecodeError), repr(exc)
+        elif status >= 300:
+            assert exc.status == status, repr(exc)
+        back = pickle.loads(pickle.dumps(exc))
+        assert type(back) is type(exc) and str(back) == text
+    else:
+        assert 200 <= status < 300 and wrong_field is None, (status, payload[:80])
+        # What came back is usable: shown, compared, cached and read back from the cache.
+        for obj in result if isinstance(result, list) else [result]:
+            if obj is None:
+                continue
+            repr(obj)
+            obj.changes()
+            if call in ("get", "create", "update"):
+                assert type(obj).get(obj.pk, connection=conn, cached=True) == obj
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("depth", [250, 500, 3000])
+@pytest.mark.parametrize("where", ["bare", "data", "field", "error"])
+@pytest.mark.parametrize("status", [200, 400, 500])
+def test_deeply_nested_json_raises_a_typed_error(
+    body_server: LoopbackServer, depth: int, where: str, status: int
+) -> None:
+    deep = nested(depth, dicts=depth == 500)
+    payload = {
+        "bare": deep,
+        "data": b'{"data":' + deep + b',"meta":{}}',
+        "field": b'{"data":{"id":"e1","name":"n","search_space":{"x":' + deep + b'}},"meta":{}}',
+        "error": b'{"meta":{"status":400,"errors":[{"message":' + deep + b"}]}}",
+    }[where]
+    body_server.next = (status, payload)  # type: ignore[attr-defined]
+    conn = auger_conn(body_server.url, "tok", retry_policy=NO_RETRY)
+    fconn = FednConnection(body_server.url, retry_policy=NO_RETRY)
+    calls: list[Callable[[], Any]] = [
+        lambda: auger.Experiment.get("e1", connection=conn),
+        lambda: auger.Experiment.create(connection=conn, name="x"),
+        lambda: auger.Experiment.list(connection=conn).first(),
+        lambda: fedn.Model.get("m1", connection=fconn),
+        lambda: fedn.Model.list(connection=fconn).first(),
+    ]
+    try:
+        for call in calls:
+            with pytest.raises(HubError) as err:
+                call()
+            if status == 200:
+                assert isinstance(err.value, ResponseDecodeError), repr(err.value)
+                if where != "error":  # (that one has no data: a wrong shape)
+                    assert "nests deeper" in str(err.value) or "recursion" in str(err.value)
+            else:
+                assert err.value.status == status
+    finally:
+        conn.close()
+        fconn.close()
 
 
 @settings(max_examples=examples(60), deadline=None)
