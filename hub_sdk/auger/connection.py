@@ -73,8 +73,8 @@ def connect(
     from the environment (``HUB_URL``, ``HUB_PROJECT_TOKEN``, ``HUB_CLUSTER_TOKEN``,
     ``HUB_TOKEN``, ``HUB_SYSTEM_TOKEN``, ``HUB_OPTIMIZERS_URL``), then from the profile file
     (``profile=`` or ``$HUB_SDK_PROFILE``; see :mod:`hub_sdk.core.config`). ``options``:
-    ``timeout``, ``max_retries``, ``verify``, ``cache_size``, ``cache_ttl``
-    (:class:`~hub_sdk.core.config.ConnectionOptions`).
+    ``timeout``, ``max_retries``, ``verify``, ``cache_size``, ``cache_ttl``, ``deadline``,
+    ``max_response_bytes`` (:class:`~hub_sdk.core.config.ConnectionOptions`).
     """
     config.check_options("connect", options, ConnectionOptions)
     given = {

@@ -106,14 +106,22 @@ class ProjectFileUrl(
         *,
         chunk_size: int = transfer.CHUNK,
         progress: transfer.Progress | None = None,
+        deadline: float | None = None,
     ) -> bytes | Path:
         """GET the link: write to ``dest`` (atomically) and return its path, or return the bytes.
 
-        ``progress=True`` shows a bar; a callable gets ``(done, total)``.
+        ``progress=True`` shows a bar; a callable gets ``(done, total)``. ``deadline``:
+        seconds for the whole download (None: the connection's).
         """
         conn = type(self)._conn(self._connection)
         return transfer.download(
-            conn, self.url, dest, progress=progress, chunk_size=chunk_size, auth=False
+            conn,
+            self.url,
+            dest,
+            progress=progress,
+            chunk_size=chunk_size,
+            auth=False,
+            deadline=deadline,
         )
 
 

@@ -4,6 +4,11 @@
   session's headers and cookies as ``Session.prepare_request`` does, at a fraction of its cost)
   and sets the private ``_cookies`` that ``Session.send`` reads.
 * :func:`outcome` tells a refused connection from a broken one by urllib3's exception names.
+* :func:`read_body` reads a streamed response's body up to a limit and hands it to requests
+  (``Response._content``), so ``.content`` works as if requests had read it.
+* :class:`TrackingAdapter` swaps urllib3's pool classes for ones whose ``_get_conn`` and
+  ``_put_conn`` tell the running call's :class:`~hub_sdk.core.deadline.Deadline` which
+  connection it uses (so a watchdog can cut it).
 
 ``tests/core/test_internals.py`` pins both against the installed ``requests``: an upgrade
 that changes what they rely on fails there, loudly.
@@ -16,10 +21,13 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from requests.cookies import get_cookie_header
 from requests.hooks import default_hooks
 from requests.structures import CaseInsensitiveDict
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from . import deadline as _deadline
 from .retry import Outcome
 
 #: urllib3's reasons for a connection that never carried the request.
@@ -102,3 +110,74 @@ def outcome(exc: requests.RequestException) -> Outcome:
         if type(reason).__name__ in NOT_CONNECTED:
             return Outcome.CONNECT_FAILED
     return Outcome.CONNECTION_LOST
+
+
+def read_body(
+    resp: requests.Response, limit: int, *, partial: bool = False, chunk_size: int = 1 << 16
+) -> bool:
+    """Read the body of a streamed ``resp`` into ``resp.content``, at most ``limit`` bytes.
+
+    Returns False when the body is longer: then the connection is closed instead of
+    downloading the rest, and ``resp.content`` holds the first ``limit`` bytes with
+    ``partial`` or nothing without (a ``Content-Length`` over the limit is not read at all).
+    """
+    length = resp.headers.get("Content-Length", "")
+    complete = partial or not (length.isdigit() and int(length) > limit)
+    parts: list[bytes] = []
+    size = 0
+    if complete:
+        for chunk in resp.iter_content(chunk_size):
+            parts.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                complete = False
+                break
+    if not complete:
+        resp.close()  # (before marking it consumed: only then is the socket closed, not reused)
+    content = b"".join(parts)
+    resp._content = content if complete else content[:limit] if partial else b""
+    resp._content_consumed = True  # type: ignore[attr-defined]
+    return complete
+
+
+class _TrackedPool(HTTPConnectionPool):
+    """A pool that attaches the connections it hands out to the running call's deadline."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)
+        watch: _deadline.Deadline | None = getattr(_deadline.current, "value", None)
+        if watch is not None:
+            watch.attach(conn)
+        return conn
+
+    def _put_conn(self, conn: Any) -> None:
+        watch = getattr(conn, "hub_sdk_deadline", None)
+        if watch is not None:
+            watch.detach(conn)
+        super()._put_conn(conn)
+
+
+class _TrackedHTTPSPool(_TrackedPool, HTTPSConnectionPool):
+    """The HTTPS flavour of :class:`_TrackedPool`."""
+
+
+_STOCK_POOLS = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}
+_TRACKED_POOLS = {"http": _TrackedPool, "https": _TrackedHTTPSPool}
+
+
+def _track(manager: Any) -> Any:
+    classes = getattr(manager, "pool_classes_by_scheme", None)
+    if classes == _STOCK_POOLS:  # leave SOCKS and other custom managers as they are
+        manager.pool_classes_by_scheme = dict(_TRACKED_POOLS)
+    return manager
+
+
+class TrackingAdapter(HTTPAdapter):
+    """An ``HTTPAdapter`` whose pools report the connection each call uses to its deadline."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        _track(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        return _track(super().proxy_manager_for(proxy, **proxy_kwargs))

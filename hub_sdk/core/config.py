@@ -41,6 +41,8 @@ class TuningOptions(TypedDict, total=False):
     max_retries: int  # default 3
     cache_size: int  # objects kept for cached lookups; default 1024 (0: no cache)
     cache_ttl: float  # seconds an object stays cached; default 300
+    deadline: float | None  # seconds one call may take in all, retries included; default None
+    max_response_bytes: int  # largest JSON body read (not downloads); default 64 MiB
 
 
 class ConnectionOptions(TuningOptions, total=False):

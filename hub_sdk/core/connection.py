@@ -21,19 +21,32 @@ from urllib.parse import urljoin, urlsplit
 
 import cachetools
 import requests
-from requests.adapters import HTTPAdapter
 from typing_extensions import Unpack
 from urllib3.filepost import encode_multipart_formdata
 
 from .._version import __version__
-from ..errors import APIConnectionError, APITimeoutError, HubError, ValidationError
+from ..errors import (
+    APIConnectionError,
+    APITimeoutError,
+    HubError,
+    ResponseDecodeError,
+    ValidationError,
+)
 from . import _requests, context
-from ._requests import Wire
+from ._requests import TrackingAdapter, Wire
 from .auth import Auth
+from .deadline import Deadline, current
 from .progress import UploadBody
 from .protocol import ApiResponse, Page, WireProtocol, snippet
 from .request import Expect, Request, RequestOptions, Timeout
-from .retry import Decision, Outcome, RetryPolicy, decide, may_have_been_applied
+from .retry import (
+    Decision,
+    Outcome,
+    RetryPolicy,
+    decide,
+    may_have_been_applied,
+    parse_retry_after,
+)
 from .secret import redact, redact_mapping
 
 log = logging.getLogger("hub_sdk")
@@ -42,6 +55,11 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
+#: The largest JSON (or text) body a call reads; downloads stream and are not capped.
+DEFAULT_MAX_RESPONSE_BYTES = 64 << 20
+#: How much of an error body is read (enough for any error message; a huge error page is
+#: not downloaded, on every retry, to be thrown away).
+ERROR_BODY_LIMIT = 64 << 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
 
@@ -198,16 +216,27 @@ class Connection:
         pool_size: int = 16,
         headers: Mapping[str, str] | None = None,
         session: requests.Session | None = None,
+        deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValidationError(
                 f"base URL must start with http:// or https://, got {base_url!r}",
                 field_errors=[("url", "must be an http(s) URL")],
             )
+        if deadline is not None and not deadline > 0:
+            raise ValidationError(
+                f"deadline must be a positive number of seconds or None, got {deadline!r}",
+                field_errors=[("deadline", "must be > 0 or None")],
+            )
         self.base_url = base_url.rstrip("/")
         self.protocol = protocol
         self.auth = auth or Auth()
         self.timeout = timeout
+        #: Seconds one call may take in all (retries, their waits, the body); None: no bound.
+        self.deadline = deadline
+        #: The largest JSON or text body a call reads (streams and downloads are not capped).
+        self.max_response_bytes = max_response_bytes
         self.retry = retry_policy or RetryPolicy(max_retries=max_retries)
         self.verify = verify
         if verify is False:
@@ -219,7 +248,7 @@ class Connection:
             )
         self.cache = ResourceCache(cache_size, cache_ttl)
         self.session = session or requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        adapter = TrackingAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = f"hub-sdk/{__version__}"
@@ -381,7 +410,30 @@ class Connection:
         return Wire(req.method, url, req.query, headers, data, files)
 
     def _exchange(self, req: Request, read: Callable[[requests.Response], R]) -> R:
-        """Send ``req``, retrying as its method and the outcome allow; ``read`` a success."""
+        """Send ``req``, retrying as its method and the outcome allow; ``read`` a success.
+
+        Within the call's deadline, if it has one: a streamed success keeps it (and its
+        watchdog) until :func:`iter_stream` ends.
+        """
+        seconds = req.deadline if req.deadline is not None else self.deadline
+        if seconds is None:
+            return self._attempts(req, read, None)
+        deadline = Deadline(seconds, "call" if req.deadline is not None else "connection")
+        deadline.arm()
+        streaming = False
+        try:
+            result = self._attempts(req, read, deadline)
+            if isinstance(result, requests.Response):  # a stream: the deadline goes with it
+                result.hub_sdk_deadline = deadline  # type: ignore[attr-defined]
+                streaming = True
+            return result
+        finally:
+            if not streaming:
+                deadline.disarm()
+
+    def _attempts(
+        self, req: Request, read: Callable[[requests.Response], R], deadline: Deadline | None
+    ) -> R:
         method, path = req.method, req.path
         wire = self._wire(req)
         timeout = req.timeout if req.timeout is not None else self.timeout
@@ -390,22 +442,31 @@ class Connection:
             policy = replace(policy, max_retries=req.max_retries)
         stream = req.expect == "stream"
         attempt = 0
+        applied = False  # whether an attempt may have been applied
+        error: HubError | None = None
         started = time.perf_counter()
         logging_on = log.isEnabledFor(logging.INFO)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s body=%s", method, path, self._preview(wire.data))
         while True:
+            if deadline is not None and deadline.passed():
+                raise deadline.exceeded(method, path, attempt, error, applied) from error
             t0 = time.perf_counter()
             status: int | None = None
             retry_after: float | None = None
-            error: HubError
             try:
-                resp = self._send(wire, timeout, stream)
+                resp = self._send(wire, deadline.clamp(timeout) if deadline else timeout, deadline)
+                status = resp.status_code
+                if 200 <= status < 300:
+                    complete = stream or _requests.read_body(resp, self.max_response_bytes)
+                else:
+                    _requests.read_body(resp, ERROR_BODY_LIMIT, partial=True)
             except requests.RequestException as exc:
                 outcome = _requests.outcome(exc)
                 kind = APITimeoutError if outcome is Outcome.TIMEOUT else APIConnectionError
                 if isinstance(exc, requests.exceptions.ConnectTimeout):
                     kind = APITimeoutError
+                status = None
                 error = kind(
                     f"{_describe(outcome)}: {redact(str(exc))[:300]}",
                     method=method,
@@ -413,17 +474,23 @@ class Connection:
                     may_have_been_applied=may_have_been_applied(method, outcome),
                 )
             else:
-                status = resp.status_code
                 if 200 <= status < 300:
                     try:
+                        if not complete:
+                            raise ResponseDecodeError(
+                                f"the response body is larger than max_response_bytes"
+                                f" ({self.max_response_bytes:,} bytes)",
+                                retryable=False,
+                            )
                         result = read(resp)
-                    except HubError as exc:
+                    except (HubError, RecursionError) as exc:
                         outcome = Outcome.BAD_BODY
-                        self._locate(exc, req, resp)
-                        exc.may_have_been_applied = may_have_been_applied(method, outcome)
-                        if not getattr(exc, "retryable", True):
-                            raise  # valid JSON of the wrong shape: asking again won't help
-                        error = exc
+                        bad = _as_decode_error(exc)
+                        self._locate(bad, req, resp)
+                        bad.may_have_been_applied = may_have_been_applied(method, outcome)
+                        if not getattr(bad, "retryable", True):
+                            raise bad from None  # the same answer again would not help
+                        error = bad
                     else:
                         if logging_on:
                             self._log(method, path, status, started, attempt)
@@ -435,10 +502,11 @@ class Connection:
                     error.may_have_been_applied = may_have_been_applied(method, outcome, status)
                     retry_after = getattr(error, "retry_after", None)
                     if retry_after is None and status in (503, 429):
-                        from .retry import parse_retry_after
-
                         retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                     resp.close()
+            applied = applied or error.may_have_been_applied
+            if deadline is not None and deadline.passed():
+                raise deadline.exceeded(method, path, attempt + 1, error, applied) from error
             decision: Decision = decide(
                 method,
                 attempt,
@@ -465,6 +533,9 @@ class Connection:
                 elif retry_after is not None and "Retry-After" in decision.reason:
                     error.message += f" ({decision.reason})"
                 raise error
+            if deadline is not None and decision.delay >= deadline.remaining():
+                # Waiting for the next attempt would pass the deadline: stop now.
+                raise deadline.exceeded(method, path, attempt + 1, error, applied) from error
             time.sleep(decision.delay)
             attempt += 1
 
@@ -475,21 +546,31 @@ class Connection:
         exc.status = exc.status or resp.status_code
         exc.request_id = exc.request_id or self.protocol.request_id(resp.headers)
 
-    def _send(self, wire: Wire, timeout: Timeout, stream: bool) -> requests.Response:
-        """One attempt, following same-origin redirects with credentials and others without."""
+    def _send(
+        self, wire: Wire, timeout: Timeout, deadline: Deadline | None = None
+    ) -> requests.Response:
+        """One attempt, following same-origin redirects with credentials and others without.
+
+        The response is streamed: its body is still to be read.
+        """
         for _ in range(_MAX_REDIRECTS + 1):
             prep = _requests.prepare(self.session, wire)
             self.requests_sent += 1
-            resp = self.session.send(
-                prep,
-                timeout=timeout,
-                allow_redirects=False,
-                stream=stream,
-                **self._env_settings(wire.url),
-            )
+            current.value = deadline  # the pool attaches the connection it hands out
+            try:
+                resp = self.session.send(
+                    prep,
+                    timeout=timeout,
+                    allow_redirects=False,
+                    stream=True,
+                    **self._env_settings(wire.url),
+                )
+            finally:
+                current.value = None
             if resp.status_code not in _REDIRECTS or "location" not in resp.headers:
                 return resp
             target = urljoin(wire.url, resp.headers["location"])
+            _requests.read_body(resp, ERROR_BODY_LIMIT)  # (a short one: the socket is reused)
             resp.close()
             if _origin(target) != _origin(wire.url):
                 # Never carry credentials to another host: drop the header and body tokens.
@@ -564,6 +645,13 @@ def _as_is(resp: requests.Response) -> requests.Response:
     return resp
 
 
+def _as_decode_error(exc: HubError | RecursionError) -> HubError:
+    """``exc``, or for a body that defeated the decoder a :class:`ResponseDecodeError`."""
+    if isinstance(exc, HubError):
+        return exc
+    return ResponseDecodeError("the response nests too deeply to decode", retryable=False)
+
+
 def _describe(outcome: Outcome) -> str:
     return {
         Outcome.CONNECT_FAILED: "could not connect to the server",
@@ -573,8 +661,24 @@ def _describe(outcome: Outcome) -> str:
 
 
 def iter_stream(resp: requests.Response, chunk_size: int = 1 << 16) -> Iterator[bytes]:
-    """Yield a streamed response's body in chunks, closing it at the end."""
+    """Yield a streamed response's body in chunks, closing it at the end.
+
+    A broken or timed-out stream raises :class:`~hub_sdk.errors.APIConnectionError` or
+    :class:`~hub_sdk.errors.APITimeoutError` (which names the deadline that passed).
+    """
+    deadline: Deadline | None = getattr(resp, "hub_sdk_deadline", None)
     try:
         yield from resp.iter_content(chunk_size)
+    except requests.RequestException as exc:
+        method = resp.request.method or "GET"
+        where = redact(resp.url)
+        if deadline is not None and deadline.passed():
+            raise deadline.exceeded(method, where, 1, None, False) from None
+        kind = APITimeoutError if isinstance(exc, requests.Timeout) else APIConnectionError
+        raise kind(
+            f"the download broke off: {redact(str(exc))[:300]}", method=method, path=where
+        ) from None
     finally:
         resp.close()
+        if deadline is not None:
+            deadline.disarm()

@@ -23,7 +23,8 @@ class Request:
 
     ``files``/``form`` make a multipart form and ``raw_body`` is sent as is (either one
     instead of ``body``); ``upload_progress(sent, total)`` follows a multipart upload.
-    ``timeout`` and ``max_retries`` override the connection's (None: its own). ``expect``
+    ``timeout``, ``max_retries`` and ``deadline`` (seconds for the whole call, retries and
+    body included) override the connection's (None: its own). ``expect``
     says how a success is read: ``json`` (through the API's envelope), ``text``, ``bytes``
     or ``stream``. ``auth=False`` sends no credential.
     """
@@ -41,6 +42,7 @@ class Request:
     max_retries: int | None = None
     expect: Expect = "json"
     auth: bool = True
+    deadline: float | None = None
 
     def _replace(self, **changes: Any) -> Request:
         """A copy with ``changes`` (``dataclasses.replace`` without its per-call overhead)."""
@@ -77,3 +79,4 @@ class RequestOptions(TypedDict, total=False):
     timeout: Timeout
     max_retries: int | None
     auth: bool
+    deadline: float | None

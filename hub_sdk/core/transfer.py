@@ -21,10 +21,18 @@ CHUNK = 1 << 16
 
 
 def stream(
-    conn: Connection, path: str, params: dict[str, Any] | None = None, chunk_size: int = CHUNK
+    conn: Connection,
+    path: str,
+    params: dict[str, Any] | None = None,
+    chunk_size: int = CHUNK,
+    *,
+    deadline: float | None = None,
 ) -> tuple[Iterator[bytes], int | None]:
-    """Open a download: its chunks and its length (if the server said)."""
-    resp = conn.request("GET", path, params=params, expect="stream")
+    """Open a download: its chunks and its length (if the server said).
+
+    ``deadline``: seconds for all of it, the chunks included (None: the connection's).
+    """
+    resp = conn.request("GET", path, params=params, expect="stream", deadline=deadline)
     length = resp.headers.get("Content-Length")
     total = int(length) if length and length.isdigit() else None
     return iter_stream(resp, chunk_size), total
@@ -39,9 +47,15 @@ def download(
     progress: Progress | None = None,
     chunk_size: int = CHUNK,
     auth: bool = True,
+    deadline: float | None = None,
 ) -> Path | bytes:
-    """Download ``path`` into the file ``dest`` (written atomically) or, without one, memory."""
-    resp = conn.request("GET", path, params=params, expect="stream", auth=auth)
+    """Download ``path`` into the file ``dest`` (written atomically) or, without one, memory.
+
+    ``deadline``: seconds for the whole download (None: the connection's deadline).
+    """
+    resp = conn.request(
+        "GET", path, params=params, expect="stream", auth=auth, deadline=deadline
+    )
     length = resp.headers.get("Content-Length")
     total = int(length) if length and length.isdigit() else None
     report = byte_progress(progress, f"download {Path(dest).name if dest else path}")

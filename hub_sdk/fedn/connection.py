@@ -92,8 +92,8 @@ def connect(
     ``FEDN_AUTH_TOKEN``, ``FEDN_AUTH_SCHEME``, like the published client), then from the
     profile file (``profile=`` or ``$HUB_SDK_PROFILE``; see :mod:`hub_sdk.core.config`). The
     scheme defaults to ``Bearer``; a token that already carries a scheme keeps only its value.
-    ``options``: ``timeout``, ``max_retries``, ``cache_size``, ``cache_ttl``
-    (:class:`~hub_sdk.core.config.TuningOptions`).
+    ``options``: ``timeout``, ``max_retries``, ``cache_size``, ``cache_ttl``, ``deadline``,
+    ``max_response_bytes`` (:class:`~hub_sdk.core.config.TuningOptions`).
     """
     config.check_options("connect", options, TuningOptions)
     given = {"url": url_or_host, "token": token, "auth_scheme": auth_scheme}

@@ -95,6 +95,7 @@ class Model(
         *,
         progress: transfer.Progress | None = None,
         chunk_size: int = transfer.CHUNK,
+        deadline: float | None = None,
     ) -> bytes: ...
 
     @overload
@@ -104,6 +105,7 @@ class Model(
         *,
         progress: transfer.Progress | None = None,
         chunk_size: int = transfer.CHUNK,
+        deadline: float | None = None,
     ) -> Path: ...
 
     def download(
@@ -112,11 +114,13 @@ class Model(
         *,
         progress: transfer.Progress | None = None,
         chunk_size: int = transfer.CHUNK,
+        deadline: float | None = None,
     ) -> Path | bytes:
         """Write the model file to ``path`` (returns the Path) or return its bytes.
 
         ``progress=True`` shows a bar; a callable gets ``(done, total)`` after every chunk
-        (``total`` may be None).
+        (``total`` may be None). ``deadline``: seconds for the whole download (None: the
+        connection's).
         """
         return transfer.download(
             self._conn(self._connection),
@@ -124,12 +128,19 @@ class Model(
             path,
             progress=progress,
             chunk_size=chunk_size,
+            deadline=deadline,
         )
 
-    def stream(self, chunk_size: int = transfer.CHUNK) -> Iterator[bytes]:
-        """The model file as a stream of chunks."""
+    def stream(
+        self, chunk_size: int = transfer.CHUNK, *, deadline: float | None = None
+    ) -> Iterator[bytes]:
+        """The model file as a stream of chunks (``deadline``: seconds for all of it)."""
         return transfer.stream(
-            self._conn(self._connection), f"models/{self.pk}/download", None, chunk_size
+            self._conn(self._connection),
+            f"models/{self.pk}/download",
+            None,
+            chunk_size,
+            deadline=deadline,
         )[0]
 
     # -- edits ------------------------------------------------------------------------------

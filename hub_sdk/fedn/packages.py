@@ -105,20 +105,33 @@ class Package(
 
     @overload
     def download(
-        self, path: None = None, *, progress: transfer.Progress | None = None
+        self,
+        path: None = None,
+        *,
+        progress: transfer.Progress | None = None,
+        deadline: float | None = None,
     ) -> bytes: ...
 
     @overload
     def download(
-        self, path: transfer.PathLike, *, progress: transfer.Progress | None = None
+        self,
+        path: transfer.PathLike,
+        *,
+        progress: transfer.Progress | None = None,
+        deadline: float | None = None,
     ) -> Path: ...
 
     def download(
-        self, path: transfer.PathLike | None = None, *, progress: transfer.Progress | None = None
+        self,
+        path: transfer.PathLike | None = None,
+        *,
+        progress: transfer.Progress | None = None,
+        deadline: float | None = None,
     ) -> Path | bytes:
         """Write the package file to ``path`` (returns the Path) or return its bytes.
 
         On a controller with auth on, this route wants a token with the ``client`` role.
+        ``deadline``: seconds for the whole download (None: the connection's).
         """
         params: dict[str, Any] = {"name": self.storage_file_name} if self.storage_file_name else {}
         return transfer.download(
@@ -127,6 +140,7 @@ class Package(
             path,
             params=params,
             progress=progress,
+            deadline=deadline,
         )
 
     @classmethod
