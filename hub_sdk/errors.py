@@ -20,8 +20,10 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
     "ResponseDecodeError",
     "ServerError",
+    "TLSError",
     "UnsupportedActionError",
     "ValidationError",
 ]
@@ -123,7 +125,14 @@ class APIConnectionError(HubError):
 
 
 class APITimeoutError(APIConnectionError):
-    """The request timed out (connect or read)."""
+    """The request timed out (connect or read), or the call passed its deadline."""
+
+
+class TLSError(APIConnectionError):
+    """The TLS handshake failed (the server's certificate did not verify): nothing was sent.
+
+    Final: asking again would fail the same way.
+    """
 
 
 class ResponseDecodeError(HubError):
@@ -191,6 +200,18 @@ class RateLimitError(APIStatusError):
 
 class ServerError(APIStatusError):
     """5xx: the server failed."""
+
+
+class RedirectError(APIStatusError):
+    """3xx in answer to a write: not followed (it would turn into a GET, or go elsewhere).
+
+    ``location`` is where it pointed (redacted). A 307/308 asks for the same request again
+    elsewhere, so nothing was applied; after a 301, 302 or 303 the write may have been.
+    """
+
+    def __init__(self, message: str, *, location: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.location = location
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

@@ -3,7 +3,8 @@
 * :func:`prepare` builds the ``PreparedRequest`` of a JSON or raw body by hand (merging the
   session's headers and cookies as ``Session.prepare_request`` does, at a fraction of its cost)
   and sets the private ``_cookies`` that ``Session.send`` reads.
-* :func:`outcome` tells a refused connection from a broken one by urllib3's exception names.
+* :func:`outcome` tells a refused connection from a broken one by urllib3's exception names,
+  and a certificate that did not verify by the ``ssl`` error requests wraps.
 * :func:`read_body` reads a streamed response's body up to a limit and hands it to requests
   (``Response._content``), so ``.content`` works as if requests had read it.
 * :class:`TrackingAdapter` swaps urllib3's pool classes for ones whose ``_get_conn`` and
@@ -16,7 +17,8 @@ that changes what they rely on fails there, loudly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ssl
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
@@ -97,10 +99,40 @@ def environment(session: requests.Session, url: str, verify: bool | str) -> dict
     return {k: v for k, v in merged.items() if k != "stream"}
 
 
+def causes(exc: BaseException, depth: int = 8) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: urllib3's ``reason``, ``args``, causes and contexts."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo and len(seen) < depth * 4:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for inner in (
+            getattr(current, "reason", None),
+            *current.args,
+            current.__cause__,
+            current.__context__,
+        ):
+            if isinstance(inner, BaseException):
+                todo.append(inner)
+
+
+def certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind ``exc``, if that is what it is."""
+    for inner in causes(exc):
+        if isinstance(inner, ssl.SSLCertVerificationError):
+            return inner
+    return None
+
+
 def outcome(exc: requests.RequestException) -> Outcome:
     """What a requests exception tells about the attempt."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return Outcome.CONNECT_FAILED
+    if isinstance(exc, requests.exceptions.SSLError) and certificate_error(exc) is not None:
+        return Outcome.TLS_FAILED
     if isinstance(exc, requests.exceptions.Timeout):
         return Outcome.TIMEOUT
     if isinstance(exc, requests.exceptions.ConnectionError):

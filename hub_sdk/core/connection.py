@@ -29,7 +29,9 @@ from ..errors import (
     APIConnectionError,
     APITimeoutError,
     HubError,
+    RedirectError,
     ResponseDecodeError,
+    TLSError,
     ValidationError,
 )
 from . import _requests, context
@@ -463,16 +465,8 @@ class Connection:
                     _requests.read_body(resp, ERROR_BODY_LIMIT, partial=True)
             except requests.RequestException as exc:
                 outcome = _requests.outcome(exc)
-                kind = APITimeoutError if outcome is Outcome.TIMEOUT else APIConnectionError
-                if isinstance(exc, requests.exceptions.ConnectTimeout):
-                    kind = APITimeoutError
                 status = None
-                error = kind(
-                    f"{_describe(outcome)}: {redact(str(exc))[:300]}",
-                    method=method,
-                    path=path,
-                    may_have_been_applied=may_have_been_applied(method, outcome),
-                )
+                error = _transport_error(exc, outcome, method, path)
             else:
                 if 200 <= status < 300:
                     try:
@@ -497,7 +491,7 @@ class Connection:
                         return result
                 else:
                     outcome = Outcome.STATUS
-                    error = self.protocol.error(resp)
+                    error = _redirect_error(resp) if status < 400 else self.protocol.error(resp)
                     self._locate(error, req, resp)
                     error.may_have_been_applied = may_have_been_applied(method, outcome, status)
                     retry_after = getattr(error, "retry_after", None)
@@ -570,6 +564,13 @@ class Connection:
             if resp.status_code not in _REDIRECTS or "location" not in resp.headers:
                 return resp
             target = urljoin(wire.url, resp.headers["location"])
+            if wire.method not in ("GET", "HEAD") and (
+                resp.status_code not in (307, 308) or _origin(target) != _origin(wire.url)
+            ):
+                # A write redirected: a 301/302/303 would turn it into a GET of wherever it
+                # points (its answer is not what was written), and a write is not sent to
+                # another host. Only a same-origin 307/308 repeats it there, as asked.
+                return resp
             _requests.read_body(resp, ERROR_BODY_LIMIT)  # (a short one: the socket is reused)
             resp.close()
             if _origin(target) != _origin(wire.url):
@@ -650,6 +651,43 @@ def _as_decode_error(exc: HubError | RecursionError) -> HubError:
     if isinstance(exc, HubError):
         return exc
     return ResponseDecodeError("the response nests too deeply to decode", retryable=False)
+
+
+def _transport_error(
+    exc: requests.RequestException, outcome: Outcome, method: str, path: str
+) -> HubError:
+    """The typed error of an attempt that got no response."""
+    applied = may_have_been_applied(method, outcome)
+    if outcome is Outcome.TLS_FAILED:
+        why = _requests.certificate_error(exc)
+        detail = getattr(why, "verify_message", None) or str(why)
+        return TLSError(
+            f"the server's TLS certificate did not verify ({redact(detail)[:200]}); nothing"
+            " was sent. Trust its CA with verify='/path/to/ca.pem' or fix the certificate",
+            method=method,
+            path=path,
+            may_have_been_applied=applied,
+        )
+    timed_out = outcome is Outcome.TIMEOUT or isinstance(exc, requests.exceptions.ConnectTimeout)
+    kind = APITimeoutError if timed_out else APIConnectionError
+    return kind(
+        f"{_describe(outcome)}: {redact(str(exc))[:300]}",
+        method=method,
+        path=path,
+        may_have_been_applied=applied,
+    )
+
+
+def _redirect_error(resp: requests.Response) -> HubError:
+    """The error of a redirect that was not followed (the answer to a write)."""
+    location = redact(urljoin(resp.url, resp.headers.get("Location", "")))
+    method = resp.request.method or ""
+    return RedirectError(
+        f"the server redirected the {method} to {location}: a redirected write is not"
+        " followed (it would be sent as a GET, or to another host)",
+        location=location,
+        status=resp.status_code,
+    )
 
 
 def _describe(outcome: Outcome) -> str:

@@ -2,7 +2,9 @@
 
 Reads (GET, HEAD, PUT, DELETE are idempotent) are retried on connection failures, timeouts,
 undecodable bodies and the retryable statuses. Writes (POST, PATCH) are retried only when the
-request provably never reached the server (the connection could not be opened).
+request provably never reached the server: the connection could not be opened, or the server
+answered 429 (it refused the request without processing it). A failed TLS handshake (the
+certificate did not verify) is final: nothing was sent, and asking again fails the same way.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class Outcome(enum.Enum):
 
     OK = "ok"
     CONNECT_FAILED = "connect_failed"  # never reached the server: safe to retry anything
+    TLS_FAILED = "tls_failed"  # the certificate did not verify: nothing sent, final
     TIMEOUT = "timeout"  # sent, no answer in time: may have been applied
     CONNECTION_LOST = "connection_lost"  # sent, connection broke: may have been applied
     BAD_BODY = "bad_body"  # answered 2xx with an undecodable body
@@ -100,11 +103,14 @@ def decide(
     """Decide whether attempt number ``attempt`` (0-based) that ended in ``outcome`` is retried."""
     if outcome is Outcome.OK:
         return Decision(False, reason="succeeded")
+    if outcome is Outcome.TLS_FAILED:
+        return Decision(False, reason="the TLS handshake failed")
     if attempt >= policy.max_retries:
         return Decision(False, reason=f"gave up after {attempt + 1} attempts")
     if outcome is Outcome.STATUS and status not in policy.statuses:
         return Decision(False, reason=f"status {status} is not retryable")
-    if outcome is not Outcome.CONNECT_FAILED and not is_idempotent(method):
+    never_processed = outcome is Outcome.CONNECT_FAILED or status == 429
+    if not never_processed and not is_idempotent(method):
         return Decision(False, reason=f"{method.upper()} is not idempotent")
     delay = backoff_delay(attempt, policy, jitter)
     if retry_after is not None:
@@ -117,9 +123,21 @@ def decide(
 
 
 def may_have_been_applied(method: str, outcome: Outcome, status: int | None = None) -> bool:
-    """Whether a failed write might nonetheless have taken effect on the server."""
+    """Whether a failed write might nonetheless have taken effect on the server.
+
+    Not after a failed connection or TLS handshake (nothing was sent), a 4xx, or a 307/308
+    redirect (the server asks for the same request elsewhere); maybe after a 5xx, a 301,
+    302 or 303 redirect (servers answer a processed write with one), a timeout, a lost
+    connection or an undecodable success.
+    """
     if is_idempotent(method) or outcome in (Outcome.OK, Outcome.CONNECT_FAILED):
         return False
+    if outcome is Outcome.TLS_FAILED:
+        return False
     if outcome is Outcome.STATUS:
-        return status is not None and status >= 500
+        if status is None:
+            return False
+        if 300 <= status < 400:
+            return status not in (307, 308)
+        return status >= 500
     return True

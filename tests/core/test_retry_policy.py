@@ -20,7 +20,8 @@ from hub_sdk.core.retry import (
 
 methods = st.sampled_from(["GET", "HEAD", "PUT", "DELETE", "POST", "PATCH"])
 failures = st.sampled_from([o for o in Outcome if o is not Outcome.OK])
-statuses = st.integers(100, 599)
+# Any status, with the ones the rules name drawn often.
+statuses = st.integers(100, 599) | st.sampled_from([301, 302, 303, 307, 308, 429, 500, 503])
 policies = st.builds(
     RetryPolicy,
     max_retries=st.integers(0, 8),
@@ -76,11 +77,12 @@ def test_writes_are_retried_only_when_they_never_reached_the_server(
     method, policy, attempt, outcome, status, retry_after
 ):
     d = decide(method, attempt, outcome, policy, status=status, retry_after=retry_after)
-    if d.retry:
-        assert outcome is Outcome.CONNECT_FAILED
+    if d.retry:  # a refused connection, or a 429: the server did not process it
+        assert outcome is Outcome.CONNECT_FAILED or (outcome is Outcome.STATUS and status == 429)
     assert may_have_been_applied(method, outcome, status) == (
         outcome in (Outcome.TIMEOUT, Outcome.CONNECTION_LOST, Outcome.BAD_BODY)
         or (outcome is Outcome.STATUS and status >= 500)
+        or (outcome is Outcome.STATUS and status in (301, 302, 303))
     )
 
 
@@ -88,8 +90,16 @@ def test_writes_are_retried_only_when_they_never_reached_the_server(
 def test_only_retryable_statuses_are_retried(method, policy, status):
     d = decide(method, 0, Outcome.STATUS, policy, status=status)
     assert d.retry == (
-        policy.max_retries > 0 and status in policy.statuses and is_idempotent(method)
+        policy.max_retries > 0
+        and status in policy.statuses
+        and (is_idempotent(method) or status == 429)
     )
+
+
+@given(method=methods, policy=policies, attempt=st.integers(0, 10))
+def test_a_failed_tls_handshake_is_final_and_sent_nothing(method, policy, attempt):
+    assert not decide(method, attempt, Outcome.TLS_FAILED, policy).retry
+    assert not may_have_been_applied(method, Outcome.TLS_FAILED)
 
 
 @given(attempt=st.integers(0, 100), policy=policies, jitter=st.floats(0, 1))

@@ -7,11 +7,16 @@ send more than it announced, speak TLS with a throwaway certificate. Every handl
 
 from __future__ import annotations
 
+import shutil
 import socket
 import ssl
+import subprocess
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 Handler = Callable[[socket.socket, "RawRequest"], None]
 
@@ -30,6 +35,22 @@ def respond(
     head = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body)}"]
     head += [f"{k}: {v}" for k, v in (headers or {"Content-Type": "application/json"}).items()]
     sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate for 127.0.0.1 and its key, made with ``openssl``
+    in ``folder`` (skips the calling test where openssl is not installed)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed: cannot make a throwaway certificate")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
 
 
 class RawServer:
