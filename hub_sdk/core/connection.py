@@ -436,7 +436,7 @@ class Connection:
     def _attempts(
         self, req: Request, read: Callable[[requests.Response], R], deadline: Deadline | None
     ) -> R:
-        method, path = req.method, req.path
+        method, path = req.method, shown_path(req.path)  # (what logs and errors show)
         wire = self._wire(req)
         timeout = req.timeout if req.timeout is not None else self.timeout
         policy = self.retry
@@ -536,7 +536,7 @@ class Connection:
     def _locate(self, exc: HubError, req: Request, resp: requests.Response) -> None:
         """Say on ``exc`` which request and response it is about (where it does not yet)."""
         exc.method = exc.method or req.method
-        exc.path = exc.path or req.path
+        exc.path = exc.path or shown_path(req.path)
         exc.status = exc.status or resp.status_code
         exc.request_id = exc.request_id or self.protocol.request_id(resp.headers)
 
@@ -583,7 +583,7 @@ class Connection:
                 wire = wire._replace(method="GET", data=None, files=None)
             wire = wire._replace(url=target, query=None)
         raise APIConnectionError(
-            f"more than {_MAX_REDIRECTS} redirects", method=wire.method, path=wire.url
+            f"more than {_MAX_REDIRECTS} redirects", method=wire.method, path=shown_path(wire.url)
         )
 
     def _env_settings(self, url: str) -> dict[str, Any]:
@@ -627,6 +627,11 @@ class Connection:
             except ValueError:
                 return f"<{len(data)} bytes>"
         return snippet(repr(redact_mapping(data)).encode(), 500)
+
+
+def shown_path(path: str) -> str:
+    """``path`` as logs and errors show it: a URL's signatures and credentials masked."""
+    return redact(path) if "?" in path or "@" in path else path
 
 
 def _strip_body_credentials(data: Any) -> Any:
@@ -709,7 +714,7 @@ def iter_stream(resp: requests.Response, chunk_size: int = 1 << 16) -> Iterator[
         yield from resp.iter_content(chunk_size)
     except requests.RequestException as exc:
         method = resp.request.method or "GET"
-        where = redact(resp.url)
+        where = shown_path(resp.url)
         if deadline is not None and deadline.passed():
             raise deadline.exceeded(method, where, 1, None, False) from None
         kind = APITimeoutError if isinstance(exc, requests.Timeout) else APIConnectionError

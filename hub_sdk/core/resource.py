@@ -44,6 +44,7 @@ from .exports import api_exports
 from .pagination import DEFAULT_PAGE_SIZE, LazyList
 from .protocol import ApiResponse, Page, Snapshot, snippet
 from .relations import Children, Parent
+from .secret import redact
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -360,7 +361,7 @@ class Resource(BaseModel):
             return cls._from_data(resp.data, conn, Snapshot(resp.raw_body()))
         except ResponseDecodeError as exc:
             exc.method = resp.http.request.method if resp.http is not None else None
-            exc.path = resp.http.request.path_url if resp.http is not None else None
+            exc.path = redact(resp.http.request.path_url) if resp.http is not None else None
             exc.status, exc.request_id = resp.status, resp.request_id
             raise
 

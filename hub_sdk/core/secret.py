@@ -97,16 +97,29 @@ _KEY_VALUE = re.compile(
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?i)\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
+# Query parameters that carry a signature or a credential (presigned S3/GCS links, Azure SAS
+# tokens, API keys), in a URL anywhere in a text; and the password of a URL's userinfo.
+_URL_PARAMS = (
+    r"x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential"
+    r"|signature|sig|awsaccesskeyid|access_token|api[_-]?key|apikey|client_secret|secret"
+    r"|password|passwd|jwt|auth|token"
+)
+_URL_QUERY = re.compile(rf"(?i)([?&;](?:{_URL_PARAMS})=)[^&#\s\"'<>)\]]*")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@\"'<>]*:[^/?#\s@\"'<>]*@")
 
 
 def redact(text: str, extra: tuple[str, ...] = ()) -> str:
-    """Replace every known secret value and credential-looking key/value in ``text``."""
+    """Replace every known secret value and credential-looking key/value in ``text``, and the
+    signatures, credentials and passwords of the URLs in it."""
     if not text:
         return text
     for value in (*extra, *live_secret_values()):
         if value and value in text:
             text = text.replace(value, MASK)
     text = _KEY_VALUE.sub(lambda m: f"{m['key']}{m['q']}{MASK}", text)
+    if "://" in text or "=" in text:
+        text = _URL_QUERY.sub(lambda m: f"{m.group(1)}{MASK}", text)
+        text = _USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
 
 

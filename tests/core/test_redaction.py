@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import pickle
+import string
 
 import pytest
 import responses
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from hub_sdk import auger, errors, fedn
 from hub_sdk.core import Secret, redact
@@ -94,3 +96,94 @@ def test_logging_filter_scrubs_arguments():
     record = logging.LogRecord("hub_sdk", logging.INFO, __file__, 1, "got %s", (s.reveal(),), None)
     RedactingFilter().filter(record)
     assert "very-secret-value-42" not in record.getMessage()
+
+
+# -- URLs: presigned links and credentials in userinfo ----------------------------------------
+
+URL_SECRET_KEYS = [
+    "X-Amz-Signature",
+    "X-Amz-Credential",
+    "X-Amz-Security-Token",
+    "x-amz-signature",
+    "X-Goog-Signature",
+    "X-Goog-Credential",
+    "Signature",
+    "AWSAccessKeyId",
+    "sig",
+    "token",
+    "access_token",
+    "api_key",
+    "project_api_token",
+]
+signatures = st.text(
+    alphabet=string.ascii_letters + string.digits + "%-_.~", min_size=8, max_size=80
+)
+plain = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=10)
+
+
+@st.composite
+def signed_urls(draw: st.DrawFn) -> tuple[str, str, list[str]]:
+    """(URL, the secret it carries, the parts that are no secret and must stay readable)."""
+    secret = draw(signatures)
+    host = f"{draw(plain)}.s3.amazonaws.test"
+    path = "/".join(draw(st.lists(plain, min_size=1, max_size=3)))
+    params = [(draw(plain), draw(plain)) for _ in range(draw(st.integers(0, 2)))]
+    if draw(st.booleans()):
+        key = draw(st.sampled_from(URL_SECRET_KEYS))
+        params.insert(draw(st.integers(0, len(params))), (key, secret))
+        user = ""
+    else:
+        user = f"{draw(plain)}:{secret}@"
+    query = "&".join(f"{k}={v}" for k, v in params)
+    url = f"https://{user}{host}/{path}" + (f"?{query}" if query else "")
+    assume(url.count(secret) == 1)  # (not also part of the host, the path or another value)
+    return url, secret, [host, path]
+
+
+@given(
+    case=signed_urls(),
+    context=st.sampled_from(["{}", "GET {} -> 404", "'{}'", '"{}"', "({})", "<a href={}>"]),
+)
+def test_redact_scrubs_credentials_from_urls(
+    case: tuple[str, str, list[str]], context: str
+) -> None:
+    url, secret, readable = case
+    cleaned = redact(context.format(url))
+    assert secret not in cleaned
+    for part in readable:
+        assert part in cleaned
+
+
+def test_a_presigned_download_keeps_its_signature_out_of_logs_and_errors(caplog, tmp_path):
+    from hub_sdk.testing import LocalHub
+
+    caplog.set_level(logging.DEBUG, logger="hub_sdk")
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    with LocalHub(seed="demo", size=5, fedn=False) as hub:
+        conn = auger.connect(hub.url, project_token=hub.project_token, default=False)
+        uploaded = auger.ProjectFile.upload(tmp_path / "data.csv", project_id=1, connection=conn)
+        link = uploaded.link()
+        signature = link.url.split("X-Amz-Signature=")[1].split("&")[0]
+        assert len(signature) >= 16 and link.download() == b"a,b\n1,2\n"
+        broken = auger.ProjectFileUrl.model_validate({"url": link.url + "x"})
+        broken._bind(conn, None)
+        with pytest.raises(errors.HubError) as err:
+            broken.download()
+    for text in (str(err.value), repr(err.value), str(pickle.loads(pickle.dumps(err.value)))):
+        assert signature not in text, text
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("X-Amz-Signature=****" in line for line in logged), logged
+    for line in logged:
+        assert signature not in line, line
+
+
+@responses.activate
+def test_a_redirect_loop_error_does_not_show_the_location_credentials():
+    conn = auger.connect("http://h.test", project_token="tok-123456", default=False)
+    loop = "http://h.test/api/v1/loop?X-Amz-Signature=abcdef0123456789&X-Amz-Credential=AKIA42"
+    responses.get("http://h.test/api/v1/start", status=302, headers={"Location": loop})
+    responses.get(loop, status=302, headers={"Location": loop})
+    with pytest.raises(errors.APIConnectionError) as err:
+        conn.request("GET", "start")
+    assert "redirects" in str(err.value)
+    assert "abcdef0123456789" not in str(err.value) and "AKIA42" not in str(err.value)
