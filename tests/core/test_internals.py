@@ -34,6 +34,7 @@ from hub_sdk.core._requests import TrackingAdapter, Wire, outcome, prepare, read
 from hub_sdk.core.deadline import Deadline, current
 from hub_sdk.core.retry import Outcome
 
+from ..reliability.raw_server import RawRequest, RawServer, respond
 from .conftest import Gadget, Widget
 
 # -- pydantic ----------------------------------------------------------------------------------
@@ -303,50 +304,24 @@ def test_gadget_and_widget_resources_also_run_the_fast_post_init() -> None:
     assert Widget.model_post_init is Gadget.model_post_init is _fast_post_init
 
 
-class _BodyServer:
-    """Answers every request on a kept-alive socket with ``body`` (Content-Length or chunked)."""
+def _body_server(body: bytes, chunked: bool = False) -> RawServer:
+    """A loopback server answering every request on a kept-alive socket with ``body``."""
 
-    def __init__(self, body: bytes, chunked: bool = False) -> None:
-        self.body, self.chunked = body, chunked
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.accepted = 0
-        threading.Thread(target=self._serve, daemon=True).start()
+    def handler(sock: socket.socket, req: RawRequest) -> None:
+        if not chunked:
+            respond(sock, 200, body)
+            return
+        head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        sock.sendall(head + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn: socket.socket) -> None:
-        with conn:
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            try:
-                while conn.recv(65536):
-                    if self.chunked:
-                        head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(self.body), self.body)
-                    else:
-                        head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(self.body)
-                        body = self.body
-                    conn.sendall(head + body)
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        self.sock.close()
+    return RawServer(handler)
 
 
 @pytest.mark.parametrize("chunked", [False, True])
 def test_read_body_hands_requests_the_content_it_read(chunked: bool) -> None:
     body = b"x" * 300_000
-    server = _BodyServer(body, chunked)
     session = requests.Session()
-    try:
+    with _body_server(body, chunked) as server:
         resp = session.get(server.url, stream=True, timeout=5)
         assert read_body(resp, len(body)) and resp.content == body and resp.text
         resp = session.get(server.url, stream=True, timeout=5)
@@ -355,17 +330,13 @@ def test_read_body_hands_requests_the_content_it_read(chunked: bool) -> None:
         assert not read_body(resp, 100_000) and resp.content == b""
         assert session.get(server.url, timeout=5).content == body
         assert server.accepted == 3  # the complete read kept the socket, the cut ones did not
-    finally:
-        server.close()
 
 
 def test_the_tracking_pools_attach_connections_to_the_running_deadline() -> None:
-    server = _BodyServer(b"{}")
     session = requests.Session()
-    adapter = TrackingAdapter(max_retries=0)
-    session.mount("http://", adapter)
+    session.mount("http://", TrackingAdapter(max_retries=0))
     deadline = Deadline(30, "call")
-    try:
+    with _body_server(b"{}") as server:
         current.value = deadline
         try:
             resp = session.get(server.url, stream=True, timeout=5)
@@ -383,5 +354,3 @@ def test_the_tracking_pools_attach_connections_to_the_running_deadline() -> None
         finally:
             current.value = None
         assert resp.content == b"{}"
-    finally:
-        server.close()

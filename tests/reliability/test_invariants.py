@@ -96,6 +96,9 @@ def local_hub() -> Any:
     hub = None
 
 
+has_live_objects = precondition(lambda self: bool(self._live()))
+
+
 class ConsistencyMachine(RuleBasedStateMachine):
     """Two connections, threads, faults; the invariants of the module docstring."""
 
@@ -235,7 +238,7 @@ class ConsistencyMachine(RuleBasedStateMachine):
         self._run([lambda: self._write(c, "create", None, name), *readers])
         self._settle()
 
-    @precondition(lambda self: any(not t.deleted for t in self.tracked.values()))
+    @has_live_objects
     @rule(c=st.sampled_from([0, 1]), data=st.data())
     def save(self, c: int, data: st.DataObject) -> None:
         """Save a new name (maybe faulted) while other threads read and write other objects."""
@@ -250,7 +253,7 @@ class ConsistencyMachine(RuleBasedStateMachine):
         self._run(jobs + self._readers(live, data))
         self._settle()
 
-    @precondition(lambda self: any(not t.deleted for t in self.tracked.values()))
+    @has_live_objects
     @rule(c=st.sampled_from([0, 1]), data=st.data())
     def delete(self, c: int, data: st.DataObject) -> None:
         """Delete (maybe faulted) while others read it."""
@@ -260,7 +263,7 @@ class ConsistencyMachine(RuleBasedStateMachine):
         self._run([lambda: self._write(c, "delete", target, GONE), *self._readers(live, data)])
         self._settle()
 
-    @precondition(lambda self: any(not t.deleted for t in self.tracked.values()))
+    @has_live_objects
     @rule(c=st.sampled_from([0, 1]), data=st.data())
     def edit_without_saving(self, c: int, data: st.DataObject) -> None:
         """Edit a cached read in place and by attribute, keep it; others read meanwhile."""
