@@ -195,7 +195,12 @@ class ProjectFile(
         )
 
     def download(
-        self, dest: PathLike | None = None, *, progress: transfer.Progress | None = None
+        self,
+        dest: PathLike | None = None,
+        *,
+        progress: transfer.Progress | None = None,
+        deadline: float | None = None,
     ) -> bytes | Path:
-        """Download the file: to ``dest`` (returns the path), or as bytes."""
-        return self.link().download(dest, progress=progress)
+        """Download the file: to ``dest`` (returns the path), or as bytes (``deadline``:
+        seconds for the download, None: the connection's)."""
+        return self.link().download(dest, progress=progress, deadline=deadline)

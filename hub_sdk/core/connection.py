@@ -685,8 +685,13 @@ def _transport_error(
 
 def _redirect_error(resp: requests.Response) -> HubError:
     """The error of a redirect that was not followed (the answer to a write)."""
-    location = redact(urljoin(resp.url, resp.headers.get("Location", "")))
     method = resp.request.method or ""
+    if "Location" not in resp.headers:
+        return RedirectError(
+            f"HTTP {resp.status_code}: a redirect without a Location to follow",
+            status=resp.status_code,
+        )
+    location = redact(urljoin(resp.url, resp.headers["Location"]))
     return RedirectError(
         f"the server redirected the {method} to {location}: a redirected write is not"
         " followed (it would be sent as a GET, or to another host)",

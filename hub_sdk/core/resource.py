@@ -307,6 +307,13 @@ class Resource(BaseModel):
         """The connection-cache key of the object ``id`` of this class."""
         return (cls.__resource__.api, cls.__name__, str(id))
 
+    @classmethod
+    def _key_of(cls, id: Any) -> tuple[str, str, str] | None:
+        """The cache key of the object ``id`` (None without an id)."""
+        if isinstance(id, Resource):
+            id = id.pk
+        return None if id is None or id == "" else cls.cache_key(id)
+
     # -- building objects from responses ------------------------------------------------------
 
     @classmethod
@@ -556,20 +563,12 @@ class Resource(BaseModel):
         """Delete the object ``id``; returns what the server answered."""
         cls._require("delete")
         conn = cls._conn(connection)
-        path_ = cls._item_path(id, path)
         with conn.cache.writing(cls._key_of(id)):
-            resp = conn.request("DELETE", path_)
+            resp = conn.request("DELETE", cls._item_path(id, path))
         conn.cache.invalidate(cls.cache_key(id))
         return resp.data
 
     # -- instance verbs ------------------------------------------------------------------------
-
-    @classmethod
-    def _key_of(cls, id: Any) -> tuple[str, str, str] | None:
-        """The cache key of the object ``id`` (None without an id)."""
-        if isinstance(id, Resource):
-            id = id.pk
-        return None if id is None or id == "" else cls.cache_key(id)
 
     def _remember(self) -> None:
         """Cache the server's copy of this object (just read or written): never the object."""
