@@ -39,6 +39,7 @@ from hub_sdk.auger import AugerConnection
 from hub_sdk.core import RetryPolicy
 from hub_sdk.errors import HubError, NotFoundError
 from hub_sdk.testing import LocalHub
+from tests.conftest import examples
 
 from .conftest import auger_conn
 
@@ -393,7 +394,7 @@ class ConsistencyMachine(RuleBasedStateMachine):
 
 
 ConsistencyMachine.TestCase.settings = settings(
-    max_examples=30,
+    max_examples=examples(30),
     stateful_step_count=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
