@@ -9,7 +9,8 @@
 
 Tables by default, ``--json`` for scripts. Errors print one line (``error: ...``) and exit
 non-zero: 1 for API and connection errors, 2 for usage errors; ``--debug`` adds the traceback
-and the ``hub_sdk`` debug log. Tokens never appear in the output.
+and the ``hub_sdk`` debug log. Tokens never appear in the output. Output cut short by a closed
+pipe (``| head``) ends the command quietly with 141, as a shell tool killed by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 
+from .._version import __version__
 from ..core.secret import redact
 from ..errors import APIConnectionError, AuthenticationError, HubError, ValidationError
 from . import fedn, serve
@@ -32,7 +34,7 @@ __all__ = ["COMMANDS", "UsageError", "build_parser", "describe_error", "main"]
 AddArguments = Callable[[argparse.ArgumentParser], None]
 Run = Callable[[argparse.Namespace], int]
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
 
 #: Plain sub-commands: name -> (help, add_arguments, run).
 COMMANDS: dict[str, tuple[str, AddArguments, Run]] = {
@@ -54,6 +56,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         epilog="Connection settings: options, else HUB_* / FEDN_* variables, else the profile "
         "file (~/.config/hub-sdk/config.toml).",
     )
+    parser.add_argument("--version", action="version", version=f"hub-sdk {__version__}")
     add_output_options(parser, defaults=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -123,6 +126,13 @@ def _fail(exc: BaseException, code: int, debug: bool) -> int:
     return code
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush does not complain."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hub-sdk`` console script; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -135,7 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Run = args.run
     with _debug_logging(debug):
         try:
-            return run(args)
+            code = run(args)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+            return code
         except UsageError as exc:
             print(f"hub-sdk: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -145,10 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("interrupted", file=sys.stderr)
             return EXIT_INTERRUPTED
         except BrokenPipeError:  # e.g. piped into `head`: stop quietly
-            with contextlib.suppress(OSError):
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-            return EXIT_ERROR
+            _silence_stdout()
+            return EXIT_PIPE
         except Exception as exc:
             return _fail(exc, EXIT_ERROR, debug)
 

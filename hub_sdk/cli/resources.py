@@ -5,7 +5,8 @@ after the path (``experiment_sessions``; ``endpoints/{endpoint_id}/predictions``
 ``endpoint_predictions`` with an ``--endpoint-id`` option), offering the verbs it declares:
 ``list [key=value ...]``, ``get ID``, ``create key=value ...``, ``update ID key=value ...`` and
 ``delete ID``. API-specific verbs (uploads, downloads, sessions) come from the verb table
-given to :func:`add_api_parser` (``hub_sdk.cli.fedn.VERBS``).
+given to :func:`add_api_parser` (``hub_sdk.cli.fedn.VERBS``). ``list --order-by`` is offered
+only by APIs that sort on the server (FEDn; the Auger Hub API has no ordering).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ __all__ = [
     "discover",
     "parse_pairs",
     "parse_value",
+    "plain",
+    "summary",
 ]
 
 API_HELP = {
@@ -45,6 +48,8 @@ API_HELP = {
     "fedn": "FEDn controller API resources (models, sessions, packages, ...)",
 }
 DEFAULT_LIMIT = 50
+#: The APIs whose listings the server can sort (``list --order-by``).
+ORDERED_APIS = frozenset({"fedn"})
 
 # Resources the command line leaves out: ``tokens create`` would print a credential.
 HIDDEN = frozenset({("auger", "Token")})
@@ -249,6 +254,31 @@ def parse_pairs(values: Sequence[str], cls: type[Resource] | None = None) -> dic
     return parsed
 
 
+# -- help text -------------------------------------------------------------------------------
+
+_ROLE = re.compile(r":[a-z]+(?::[a-z]+)?:`([^`]*)`")
+
+
+def _role_text(match: re.Match[str]) -> str:
+    target = re.sub(r"\s*<[^>]*>$", "", match.group(1))  # `title <target>` -> title
+    return target[1:].rsplit(".", 1)[-1] if target.startswith("~") else target
+
+
+def plain(text: str) -> str:
+    """Docstring markup as plain text: ``:class:`~a.B``` -> ``B``, ````x```` -> ``x``."""
+    return _ROLE.sub(_role_text, text).replace("``", "")
+
+
+def summary(doc: str | None, fallback: str) -> str:
+    """The first sentence of a docstring, in plain text (``fallback`` if there is none)."""
+    paragraph = " ".join((doc or "").strip().split("\n\n", 1)[0].split())
+    if not paragraph:
+        return fallback
+    end = re.search(r"(?<!e\.g)(?<!i\.e)\.(\s+(?=[A-Z])|$)", paragraph)
+    first = paragraph[: end.start()] if end else paragraph
+    return plain(first)
+
+
 # -- discovering resources -------------------------------------------------------------------
 
 
@@ -297,7 +327,7 @@ def discover(api: str) -> dict[str, ResourceCommand]:
 # -- the generic verbs -----------------------------------------------------------------------
 
 
-def _add_list(p: argparse.ArgumentParser) -> None:
+def _add_list(p: argparse.ArgumentParser, ordered: bool = True) -> None:
     p.add_argument("filters", nargs="*", metavar="key=value", help="filters sent to the API")
     p.add_argument(
         "--limit",
@@ -308,12 +338,13 @@ def _add_list(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--all", action="store_true", help="show every matching object")
     p.add_argument("--page-size", type=int, default=None, metavar="N", help="objects per request")
-    p.add_argument(
-        "--order-by",
-        default=None,
-        metavar="FIELD",
-        help="sort by FIELD (--order-by=-FIELD: descending)",
-    )
+    if ordered:
+        p.add_argument(
+            "--order-by",
+            default=None,
+            metavar="FIELD",
+            help="sort by FIELD (--order-by=-FIELD: descending)",
+        )
 
 
 def _run_list(ctx: Context, args: argparse.Namespace) -> int:
@@ -321,12 +352,11 @@ def _run_list(ctx: Context, args: argparse.Namespace) -> int:
         raise UsageError("--limit must be >= 0")
     limit = None if args.all else args.limit
     filters = ctx.pairs(args.filters)
+    order_by = getattr(args, "order_by", None)
+    if order_by is not None:
+        filters["order_by"] = order_by
     listing = ctx.cls.list(
-        connection=ctx.connection(),
-        page_size=args.page_size,
-        limit=limit,
-        order_by=args.order_by,
-        **filters,
+        connection=ctx.connection(), page_size=args.page_size, limit=limit, **filters
     )
     if ctx.json:
         output.print_json_list(listing, ctx.out)
@@ -450,18 +480,21 @@ def add_api_parser(
     commands.required = True
     for name, command in discover(api).items():
         spec = command.cls.__resource__
-        summary = (command.cls.__doc__ or "").strip().splitlines()
+        about = summary(command.cls.__doc__, command.cls.__name__)
         rp = commands.add_parser(
             name,
-            help=summary[0].replace("``", "") if summary else command.cls.__name__,
-            description=f"{command.cls.__name__}: {spec.path}",
+            help=about.replace("%", "%%"),
+            description=f"{command.cls.__name__}: {spec.path}. {about}.".replace("%", "%%"),
         )
         leaves = rp.add_subparsers(dest="verb", metavar="VERB")
         leaves.required = True
         for verb, (help_text, add_arguments, run) in VERBS.items():
             if verb in spec.actions:
                 leaf = _leaf(leaves, verb, help_text, api, command)
-                add_arguments(leaf)
+                if verb == "list":
+                    _add_list(leaf, ordered=api in ORDERED_APIS)
+                else:
+                    add_arguments(leaf)
                 leaf.set_defaults(run=_runner(command, run))
         for extra in (verbs or {}).get(name, ()):
             leaf = _leaf(leaves, extra.name, extra.help, api, command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from hub_sdk.testing import LocalHub
 from hub_sdk.testing.fedn_local.npz import npz_bytes
 from hub_sdk.testing.pytest_plugin import local_hub, local_hub_session
 
-__all__ = ["Result", "local_hub", "local_hub_session"]
+__all__ = ["Result", "hub_sdk_command", "local_hub", "local_hub_session"]
 
 
 @dataclass
@@ -61,3 +62,9 @@ def fedn_files(tmp_path: Path) -> tuple[Path, Path]:
     seed = tmp_path / "seed.npz"
     seed.write_bytes(npz_bytes([[0.0, 0.5, 1.0], [2.0]]))
     return package, seed
+
+
+def hub_sdk_command() -> list[str]:
+    """How to run the installed ``hub-sdk`` command as a subprocess."""
+    script = Path(sys.executable).with_name("hub-sdk")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "hub_sdk"]
