@@ -9,20 +9,62 @@ and ``hub-sdk fedn packages active``.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..errors import ValidationError
 from . import output
-from .resources import Context, UsageError, VerbSpec, VerbTable, parse_value
+from .resources import Context, UsageError, VerbSpec, VerbTable
 
 if TYPE_CHECKING:
     from ..fedn.history import RoundResult
     from ..fedn.sessions import Session
 
 __all__ = ["VERBS"]
+
+
+# -- checking arguments before anything is sent ----------------------------------------------
+
+
+def _path_error(path: Path, problem: str, field: str) -> ValidationError:
+    return ValidationError(f"{path}: {problem}", field_errors=[(field, f"{problem}: {path}")])
+
+
+def existing_file(value: str, field: str = "path") -> Path:
+    """``value`` as the path of a readable file; ``ValidationError`` naming it otherwise."""
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise _path_error(path, "is a directory, not a file", field)
+    if not path.exists():
+        raise _path_error(path, "does not exist", field)
+    return path
+
+
+def writable_target(value: str, field: str = "output") -> Path:
+    """``value`` as a file to write: not a directory, in a directory that exists."""
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise _path_error(path, "is a directory: name a file to write", field)
+    parent = path.parent
+    if not parent.is_dir():
+        problem = "is not a directory" if parent.exists() else "does not exist"
+        raise _path_error(path, f"its directory {parent} {problem}", field)
+    return path
+
+
+def _json_object(text: str, option: str) -> dict[str, Any]:
+    """An option's value that must be a JSON object; a usage error otherwise."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{option}: not valid JSON ({exc}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{option}: expected a JSON object such as '{{\"k\": 1}}', got {text!r}")
+    return value
 
 
 # -- sessions --------------------------------------------------------------------------------
@@ -96,18 +138,22 @@ def _wait(ctx: Context, session: Session, total: int | None, args: argparse.Name
 
 
 def _run_start(ctx: Context, args: argparse.Namespace) -> int:
+    from ..fedn.models import Model
     from ..fedn.sessions import Session
 
     if args.rounds < 1:
         raise UsageError("--rounds must be >= 1")
-    kwargs: Any = None
+    kwargs: dict[str, Any] | None = None
     if args.aggregator_kwargs is not None:
-        kwargs = parse_value(args.aggregator_kwargs)
+        kwargs = _json_object(args.aggregator_kwargs, "--aggregator-kwargs")
+    # A model that does not exist would be refused only after the session was created: look
+    # it up first, so a refused start leaves nothing behind.
+    model = None if args.model is None else Model.get(args.model, connection=ctx.connection())
     session = Session.start(
         rounds=args.rounds,
         aggregator=args.aggregator,
         aggregator_kwargs=kwargs,
-        model=args.model,
+        model=model,
         round_timeout=args.round_timeout,
         clients_required=args.clients_required,
         helper=args.helper,
@@ -158,14 +204,18 @@ def _add_download(p: argparse.ArgumentParser) -> None:
 def _run_download(ctx: Context, args: argparse.Namespace) -> int:
     from ..fedn.models import Model
 
+    target = None if args.output == "-" else writable_target(args.output or f"{args.id}.npz")
     model = Model.get(args.id, connection=ctx.connection())
-    if args.output == "-":
+    if target is None:
         data = model.download()
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return 0
-    target = model.download(Path(args.output or f"{model.pk}.npz"))
+    try:
+        target = model.download(target)
+    except OSError as exc:  # name the file asked for, not the temporary one written first
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from None
     size = target.stat().st_size
     if ctx.json:
         output.print_json({"model_id": model.pk, "path": str(target), "bytes": size}, ctx.out)
@@ -182,7 +232,8 @@ def _add_model_upload(p: argparse.ArgumentParser) -> None:
 def _run_model_upload(ctx: Context, args: argparse.Namespace) -> int:
     from ..fedn.models import Model
 
-    ctx.show(Model.upload(Path(args.path), name=args.name, connection=ctx.connection()))
+    path = existing_file(args.path)
+    ctx.show(Model.upload(path, name=args.name, connection=ctx.connection()))
     return 0
 
 
@@ -197,7 +248,7 @@ def _run_package_upload(ctx: Context, args: argparse.Namespace) -> int:
     from ..fedn.packages import Package
 
     package = Package.upload(
-        Path(args.path),
+        existing_file(args.path),
         helper=args.helper,
         name=args.name,
         description=args.description,

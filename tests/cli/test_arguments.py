@@ -1,0 +1,73 @@
+"""Arguments checked before anything is sent: JSON options, models, files that are not there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hub_sdk.testing import LocalHub
+
+from .conftest import Cli
+
+
+def test_bad_aggregator_kwargs_is_a_usage_error(cli: Cli, local_hub_session: LocalHub) -> None:
+    opts = ["--url", local_hub_session.fedn_url]
+    before = cli("fedn", "sessions", "list", "--json", *opts).out
+    r = cli("fedn", "sessions", "start", "--aggregator-kwargs", "{bad json", *opts)
+    assert r.code == 2 and "--aggregator-kwargs" in r.err
+    r = cli("fedn", "sessions", "start", "--aggregator-kwargs", "[1, 2]", *opts)
+    assert r.code == 2 and "--aggregator-kwargs" in r.err
+    assert cli("fedn", "sessions", "list", "--json", *opts).out == before
+
+def test_refused_model_leaves_no_session(cli: Cli, local_hub_session: LocalHub) -> None:
+    opts = ["--url", local_hub_session.fedn_url]
+    before = cli("fedn", "sessions", "list", "--all", "--json", *opts).out
+    r = cli("fedn", "sessions", "start", "--model", "nosuch", *opts)
+    assert r.code == 1 and "NotFoundError" in r.err and "nosuch" in r.err
+    assert cli("fedn", "sessions", "list", "--all", "--json", *opts).out == before
+
+def test_file_arguments_name_the_path(cli: Cli, local_hub: LocalHub, tmp_path: Path) -> None:
+    opts = ["--url", local_hub.fedn_url]
+    missing = tmp_path / "missing.npz"
+    for argv in (
+        ("fedn", "models", "upload", str(missing)),
+        ("fedn", "packages", "upload", str(missing)),
+    ):
+        r = cli(*argv, *opts)
+        assert r.code == 2 and r.err.startswith("error: ValidationError"), r.err
+        assert str(missing) in r.err and "does not exist" in r.err
+        assert "FileNotFoundError" not in r.err
+    r = cli("fedn", "models", "upload", str(tmp_path), *opts)
+    assert r.code == 2 and str(tmp_path) in r.err and "is a directory" in r.err
+    assert "IsADirectoryError" not in r.err
+
+    from hub_sdk import fedn
+
+    conn = fedn.connect(local_hub.fedn_url, default=False)
+    model_id = _seed_model(conn, tmp_path)
+    for target, words in (
+        (tmp_path, "is a directory"),
+        (tmp_path / "no" / "such" / "dir" / "m.npz", "does not exist"),
+    ):
+        r = cli("fedn", "models", "download", model_id, "-o", str(target), *opts)
+        assert r.code == 2 and words in r.err, r.err
+        assert ".part" not in r.err and "Error:" not in r.err.split(":", 2)[-1]
+    conn.close()
+
+def _seed_model(conn: object, tmp_path: Path) -> str:
+    import io
+    import tarfile
+
+    from hub_sdk import fedn
+    from hub_sdk.testing.fedn_sim import npz_bytes
+
+    package = tmp_path / "package.tgz"
+    with tarfile.open(package, "w:gz") as tar:
+        data = b"entry_points:\n  train:\n    command: python train.py\n"
+        info = tarfile.TarInfo("client/fedn.yaml")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    seed = tmp_path / "seed.npz"
+    seed.write_bytes(npz_bytes([[0.0, 0.5]]))
+    fedn.Package.upload(package, helper="numpyhelper", connection=conn)  # type: ignore[arg-type]
+    model = fedn.Model.upload(seed, connection=conn)  # type: ignore[arg-type]
+    return str(model.pk)
