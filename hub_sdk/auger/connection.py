@@ -50,7 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("system_token", ("HUB_SYSTEM_TOKEN",), "system token", secret=True),
     Setting("optimizers_url", ("HUB_OPTIMIZERS_URL",), "optimizers service URL", cli=False),
 )
-ENV = config.env_map(SETTINGS)
+ENV = config.register("auger", SETTINGS)
 
 
 def connect(

@@ -12,13 +12,18 @@ a table with one sub-table per API::
     token = "..."
 
 Precedence: explicit arguments, then environment variables, then the profile
-(``profile=`` or ``$HUB_SDK_PROFILE``, else ``default``). Each API declares its settings once
+(``profile=`` or ``$HUB_SDK_PROFILE``, else ``default``). A profile named by either must exist;
+an unknown key or a value of the wrong type is an error naming the file, the profile and the
+key. Besides each API's settings (all strings), a table may hold ``timeout``: the command
+line's time limit in seconds. Each API declares its settings once
 (:class:`Setting`: the environment variables and the command line options follow), and every
 ``connect()`` / ``login()`` takes the same :class:`ConnectionOptions`.
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -80,6 +85,19 @@ def env_map(settings: Iterable[Setting]) -> dict[str, tuple[str, ...]]:
     return {s.name: s.env for s in settings}
 
 
+#: Profile keys every API table may hold besides its settings: the command line's time limit.
+NUMBER_KEYS = frozenset({"timeout"})
+#: API -> the keys its profile table may hold (registered by each API's connection module).
+_PROFILE_KEYS: dict[str, frozenset[str]] = {}
+
+
+def register(api: str, settings: Iterable[Setting]) -> dict[str, tuple[str, ...]]:
+    """Declare ``api``'s settings as the keys of its profile tables; return their env map."""
+    settings = tuple(settings)
+    _PROFILE_KEYS[api] = frozenset(s.name for s in settings) | NUMBER_KEYS
+    return env_map(settings)
+
+
 def _toml() -> Any:
     """The TOML parser, imported on first use (it costs ~3 ms at import time otherwise)."""
     if sys.version_info >= (3, 11):
@@ -98,38 +116,82 @@ def config_path() -> Path:
     return Path(base) / "hub-sdk" / "config.toml"
 
 
+def profile_name(profile: str | None = None) -> tuple[str, str | None]:
+    """The profile to read and who chose it: ``(name, "profile=" | "HUB_SDK_PROFILE" | None)``."""
+    if profile:
+        return profile, "profile="
+    from_env = os.environ.get("HUB_SDK_PROFILE")
+    if from_env:
+        return from_env, "HUB_SDK_PROFILE"
+    return "default", None
+
+
+def _bad(path: Path, message: str, field: str, problem: str) -> ValidationError:
+    return ValidationError(f"{path}: {message}", field_errors=[(field, problem)])
+
+
+def _check_value(path: Path, where: str, key: str, value: Any) -> None:
+    """A profile value of the declared kind: a non-empty string, or a number > 0."""
+    if key in NUMBER_KEYS:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok and math.isfinite(value) and value > 0:
+            return
+        raise _bad(path, f"{where} {key} = {value!r}: expected a number of seconds > 0", key,
+                   "must be a number > 0")
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(path, f"{where} {key} = {value!r}: expected a non-empty string", key,
+                   "must be a string")
+
+
 def load_profile(api: str, profile: str | None = None) -> dict[str, Any]:
     """The ``[<profile>.<api>]`` table of the profile file ({} if there is none).
 
-    Naming a profile that does not exist is an error; the default profile may be absent.
+    A profile named by ``profile`` or ``$HUB_SDK_PROFILE`` must exist; the default profile may
+    be absent. Unknown keys and values of the wrong type are errors naming the file, the
+    profile and the key.
     """
-    name = profile or os.environ.get("HUB_SDK_PROFILE") or "default"
+    name, chosen_by = profile_name(profile)
+    by = " (from $HUB_SDK_PROFILE)" if chosen_by == "HUB_SDK_PROFILE" else ""
     path = config_path()
     if not path.exists():
-        if profile:
+        if chosen_by:
             raise ValidationError(
-                f"profile {profile!r} requested but {path} does not exist",
+                f"profile {name!r}{by} requested but {path} does not exist",
                 field_errors=[("profile", f"no config file at {path}")],
             )
         return {}
     tomllib = _toml()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValidationError(
             f"cannot read {path}: {exc}", field_errors=[("profile", "unreadable config file")]
         ) from None
     table = data.get(name)
     if table is None:
-        if profile:
+        if chosen_by:
             known = ", ".join(sorted(data)) or "none"
-            raise ValidationError(
-                f"no profile {profile!r} in {path} (profiles: {known})",
-                field_errors=[("profile", "unknown profile")],
-            )
+            raise _bad(path, f"no profile {name!r}{by} (profiles: {known})", "profile",
+                       "unknown profile")
         return {}
-    section = table.get(api, {}) if isinstance(table, Mapping) else {}
-    return dict(section) if isinstance(section, Mapping) else {}
+    if not isinstance(table, Mapping):
+        raise _bad(path, f"profile {name!r}{by}: [{name}] must be a table of API tables such "
+                   f"as [{name}.{api}], not {table!r}", "profile", "not a table")
+    section = table.get(api, {})
+    if not isinstance(section, Mapping):
+        raise _bad(path, f"profile {name!r}{by}: {api} = {section!r} must be a table "
+                   f"([{name}.{api}])", api, "not a table")
+    known_keys = _PROFILE_KEYS.get(api)
+    where = f"[{name}.{api}]{by}"
+    for key, value in section.items():
+        if known_keys is not None and key not in known_keys:
+            near = difflib.get_close_matches(key, sorted(known_keys), n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            keys = ", ".join(sorted(known_keys))
+            raise _bad(path, f"{where}: unknown key {key!r}{hint}; known keys: {keys}", key,
+                       "unknown key")
+        _check_value(path, where, key, value)
+    return dict(section)
 
 
 def resolve(
@@ -157,7 +219,7 @@ def resolve(
                 file_values = load_profile(api, profile)
             if file_values.get(key) is not None:
                 settings[key] = file_values[key]
-    if profile is not None and file_values is None:
+    if file_values is None and profile_name(profile)[1]:
         load_profile(api, profile)  # a named profile must exist even if nothing was needed
     return settings
 

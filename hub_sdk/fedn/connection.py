@@ -71,7 +71,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("token", ("FEDN_AUTH_TOKEN",), "token", secret=True),
     Setting("auth_scheme", ("FEDN_AUTH_SCHEME",), "Authorization scheme, default Bearer"),
 )
-ENV = config.env_map(SETTINGS)
+ENV = config.register("fedn", SETTINGS)
 
 
 def connect(
