@@ -25,7 +25,13 @@ from collections.abc import Callable, Iterator, Sequence
 
 from .._version import __version__
 from ..core.secret import redact
-from ..errors import APIConnectionError, AuthenticationError, HubError, ValidationError
+from ..errors import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    HubError,
+    ValidationError,
+)
 from . import fedn, serve
 from .resources import UsageError, VerbTable, add_api_parser, add_output_options
 
@@ -88,7 +94,7 @@ def describe_error(exc: BaseException) -> str:
         text = text.replace("pass url=...", "pass --url")
         if isinstance(exc, AuthenticationError):
             hint = " (check the token: its option, HUB_*_TOKEN or FEDN_AUTH_TOKEN, or the profile)"
-        elif isinstance(exc, APIConnectionError) and not isinstance(exc, TimeoutError):
+        elif isinstance(exc, APIConnectionError) and not isinstance(exc, APITimeoutError):
             hint = " (is the server running at that URL?)"
     elif isinstance(exc, OSError) and exc.strerror:
         text = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror

@@ -72,13 +72,6 @@ def _json_object(text: str, option: str) -> dict[str, Any]:
 
 def _add_wait_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--timeout",
-        type=float,
-        default=None,
-        metavar="S",
-        help="give up after S seconds (default: each round's timeout plus a minute)",
-    )
-    p.add_argument(
         "--poll", type=float, default=1.0, metavar="S",
         help="at most one request per S seconds on average (default 1)",
     )
@@ -122,9 +115,12 @@ def _reporter(ctx: Context, total: int | None) -> Callable[[RoundResult], None]:
 def _wait(ctx: Context, session: Session, total: int | None, args: argparse.Namespace) -> int:
     """Wait for ``session`` to end; 0 if it finished, 1 if it ended otherwise.
 
-    A round that failed raises ``SessionFailedError`` (one error line, exit 1).
+    A round that failed raises ``SessionFailedError`` (one error line, exit 1). The command's
+    time limit (``--timeout``) bounds the wait; without one, each round may take its
+    ``round_timeout`` plus a minute.
     """
-    timeout: float | Literal["auto"] = "auto" if args.timeout is None else float(args.timeout)
+    remaining = ctx.limit.remaining()
+    timeout: float | Literal["auto"] = "auto" if remaining is None else remaining * 0.9
     session.wait(timeout=timeout, progress=_reporter(ctx, total), poll=args.poll)
     status = (session.status or "").lower()
     if ctx.json:

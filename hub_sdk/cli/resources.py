@@ -25,7 +25,7 @@ from ..auger import connection as auger_connection
 from ..core.config import Setting
 from ..core.resource import Resource, resources
 from ..fedn import connection as fedn_connection
-from . import output
+from . import limits, output
 
 __all__ = [
     "API_HELP",
@@ -75,6 +75,7 @@ class Context:
 
     args: argparse.Namespace
     command: ResourceCommand
+    limit: limits.Limit = field(default_factory=lambda: limits.Limit(None))
     _conn: Any = field(default=None, repr=False)
 
     @property
@@ -105,7 +106,7 @@ class Context:
     def connection(self) -> Any:
         """The connection, opened on first use from the options, environment or profile."""
         if self._conn is None:
-            self._conn = connect(self.api, self.args)
+            self._conn = connect(self.api, self.args, self.limit)
         return self._conn
 
     def close(self) -> None:
@@ -164,6 +165,20 @@ VerbTable = Mapping[str, Sequence[VerbSpec]]
 
 CONNECTION_SETTINGS = {"auger": auger_connection.SETTINGS, "fedn": fedn_connection.SETTINGS}
 PROFILE_HELP = "profile of the config file (else $HUB_SDK_PROFILE or 'default')"
+TIMEOUT_HELP = (
+    f"give up after S seconds in all, retries included (else ${limits.TIMEOUT_ENV} or the "
+    f"profile's timeout; default: {limits.DEFAULT_REQUEST_LIMIT:g} s per request, and "
+    "waits as long as the session's rounds allow)"
+)
+
+
+def _seconds(text: str) -> float:
+    try:
+        return limits.seconds(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds > 0, got {text!r}"
+        ) from None
 
 
 def connection_settings(api: str) -> tuple[Setting, ...]:
@@ -183,6 +198,9 @@ def add_connection_options(p: argparse.ArgumentParser, api: str) -> None:
             help=f"{setting.help} (else {variables} or the profile)",
         )
     group.add_argument("--profile", default=argparse.SUPPRESS, metavar="NAME", help=PROFILE_HELP)
+    group.add_argument(
+        "--timeout", type=_seconds, default=argparse.SUPPRESS, metavar="S", help=TIMEOUT_HELP
+    )
 
 
 def add_output_options(p: argparse.ArgumentParser, *, defaults: bool = False) -> None:
@@ -197,14 +215,23 @@ def add_output_options(p: argparse.ArgumentParser, *, defaults: bool = False) ->
     )
 
 
-def connect(api: str, args: argparse.Namespace) -> Any:
-    """Open a connection with what the user gave; the rest comes from env and profile."""
+def connect(api: str, args: argparse.Namespace, limit: limits.Limit | None = None) -> Any:
+    """Open a connection with what the user gave; the rest comes from env and profile.
+
+    Its timeouts and retries fit the command's time limit (see :mod:`hub_sdk.cli.limits`).
+    """
+    limit = limit or limits.Limit(None)
     names = [s.name for s in connection_settings(api)] + ["profile"]
     given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    given.update(limit.options())
     url = given.pop("url", None)
+    conn: Any
     if api == "auger":
-        return auger_connection.connect(url, default=False, **given)
-    return fedn_connection.connect(url, default=False, **given)
+        conn = auger_connection.connect(url, default=False, **given)
+    else:
+        conn = fedn_connection.connect(url, default=False, **given)
+    limit.apply(conn)
+    return conn
 
 
 # -- key=value arguments ---------------------------------------------------------------------
@@ -437,9 +464,13 @@ VERBS: dict[str, tuple[str, AddArguments, Run]] = {
 
 def _runner(command: ResourceCommand, run: Run) -> Callable[[argparse.Namespace], int]:
     def call(args: argparse.Namespace) -> int:
-        ctx = Context(args, command)
+        limit = limits.resolve(
+            getattr(args, "timeout", None), command.api, getattr(args, "profile", None)
+        )
+        ctx = Context(args, command, limit)
         try:
-            return run(ctx, args)
+            with limit.enforced():
+                return run(ctx, args)
         finally:
             ctx.close()
 
