@@ -86,7 +86,11 @@ def run(args: argparse.Namespace) -> int:
     size = trial_count(args.size)
     seed = "demo" if size is not None else args.seed
 
-    from ..testing import LocalHub  # says to install hub-sdk[local] when werkzeug is missing
+    try:
+        from ..testing import LocalHub
+    except ImportError as exc:  # without the local extra: says to install hub-sdk[local]
+        print(f"hub-sdk serve: error: {exc}", file=sys.stderr)
+        return 1
 
     hub = LocalHub(
         db,

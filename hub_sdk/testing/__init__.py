@@ -3,7 +3,9 @@
 ``LocalHub`` serves the recorded Auger Hub contract (``auger``) and the FEDn controller API
 (``fedn_local``) from one SQLite :class:`~hub_sdk.testing.store.Store`, with optional fault
 injection (:class:`Faults`). Names are imported lazily so that ``import hub_sdk.testing`` (for
-example by the pytest plugin) does not pull in werkzeug until a server is actually needed.
+example by the pytest plugin) does not pull in werkzeug until a server is actually needed;
+without the ``local`` extra, importing them raises an ``ImportError`` saying to install
+``hub-sdk[local]``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from .store import Store
 
 __all__ = [
+    "LOCAL_EXTRA",
     "DropConnection",
     "Fault",
     "FaultController",
@@ -36,6 +39,10 @@ _LAZY = {
 }
 
 
+#: What to do when the server's dependencies are missing.
+LOCAL_EXTRA = "LocalHub needs the 'local' extra: pip install 'hub-sdk[local]'"
+
+
 def __getattr__(name: str) -> Any:
     """Import the public names on first use."""
     module = _LAZY.get(name)
@@ -43,6 +50,12 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module, __name__), name)
+    try:
+        imported = importlib.import_module(module, __name__)
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] != "werkzeug":
+            raise
+        raise ImportError(f"{LOCAL_EXTRA} (werkzeug is not installed)", name=exc.name) from exc
+    value = getattr(imported, name)
     globals()[name] = value
     return value

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 
 
 def _start_hub() -> LocalHub:
-    from .server import LocalHub
-
+    try:
+        from . import LocalHub
+    except ImportError as exc:  # without the local extra: say what to install
+        pytest.fail(str(exc), pytrace=False)
     hub = LocalHub(seed="demo")
     hub.start()
     return hub
