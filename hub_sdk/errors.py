@@ -24,6 +24,7 @@ __all__ = [
     "ResponseDecodeError",
     "ServerError",
     "TLSError",
+    "UnauthenticatedWarning",
     "UnsupportedActionError",
     "ValidationError",
 ]
@@ -212,6 +213,10 @@ class RedirectError(APIStatusError):
     def __init__(self, message: str, *, location: str | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.location = location
+
+
+class UnauthenticatedWarning(UserWarning):
+    """``connect()`` found no token: calls will be sent without credentials."""
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

@@ -16,6 +16,8 @@ from .protocol import AugerProtocol
 
 # The recorded client's priority order when several tokens are given.
 TOKEN_PRIORITY = ("project_api_token", "cluster_api_token", "token", "system_token")
+# The connect() settings holding them, in the same order.
+TOKEN_SETTINGS = ("project_token", "cluster_token", "token", "system_token")
 
 
 class AugerConnection(Connection):
@@ -72,9 +74,10 @@ def connect(
     first in that order is used, as the recorded client does. Anything not given is read
     from the environment (``HUB_URL``, ``HUB_PROJECT_TOKEN``, ``HUB_CLUSTER_TOKEN``,
     ``HUB_TOKEN``, ``HUB_SYSTEM_TOKEN``, ``HUB_OPTIMIZERS_URL``), then from the profile file
-    (``profile=`` or ``$HUB_SDK_PROFILE``; see :mod:`hub_sdk.core.config`). ``options``:
-    ``timeout``, ``max_retries``, ``verify``, ``cache_size``, ``cache_ttl``, ``deadline``,
-    ``max_response_bytes`` (:class:`~hub_sdk.core.config.ConnectionOptions`).
+    (``profile=`` or ``$HUB_SDK_PROFILE``; see :mod:`hub_sdk.core.config`). Whitespace around
+    a token is dropped; with no token at all, an ``UnauthenticatedWarning`` is issued (once).
+    ``options``: ``timeout``, ``max_retries``, ``verify``, ``cache_size``, ``cache_ttl``,
+    ``deadline``, ``max_response_bytes`` (:class:`~hub_sdk.core.config.ConnectionOptions`).
     """
     config.check_options("connect", options, ConnectionOptions)
     given = {
@@ -96,12 +99,13 @@ def connect(
             "no Auger Hub URL: " + config.describe_sources("auger", "url", ENV["url"]),
             field_errors=[("url", "is required")],
         )
+    tokens = [config.clean_token(s.get(key)) for key in TOKEN_SETTINGS]
+    if not any(tokens):
+        config.warn_unauthenticated("auger", "project_token=, HUB_PROJECT_TOKEN, ...")
     conn = AugerConnection(
         s["url"],
         optimizers_url=s.get("optimizers_url"),
-        auth=_auth(
-            s.get("project_token"), s.get("cluster_token"), s.get("token"), s.get("system_token")
-        ),
+        auth=_auth(*tokens),
         **options,
     )
     if default:

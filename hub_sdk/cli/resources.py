@@ -17,6 +17,7 @@ import re
 import sys
 import types
 import typing
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -24,6 +25,7 @@ from typing import IO, Any
 from ..auger import connection as auger_connection
 from ..core.config import Setting
 from ..core.resource import Resource, resources
+from ..errors import UnauthenticatedWarning
 from ..fedn import connection as fedn_connection
 from . import limits, output
 
@@ -226,10 +228,12 @@ def connect(api: str, args: argparse.Namespace, limit: limits.Limit | None = Non
     given.update(limit.options())
     url = given.pop("url", None)
     conn: Any
-    if api == "auger":
-        conn = auger_connection.connect(url, default=False, **given)
-    else:
-        conn = fedn_connection.connect(url, default=False, **given)
+    with warnings.catch_warnings():  # a server without auth is fine; a 401 says what to do
+        warnings.simplefilter("ignore", UnauthenticatedWarning)
+        if api == "auger":
+            conn = auger_connection.connect(url, default=False, **given)
+        else:
+            conn = fedn_connection.connect(url, default=False, **given)
     limit.apply(conn)
     return conn
 

@@ -26,6 +26,7 @@ import difflib
 import math
 import os
 import sys
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import TypedDict
 
-from ..errors import ValidationError
+from ..errors import UnauthenticatedWarning, ValidationError
+from .secret import Secret
 
 if TYPE_CHECKING:
     from .request import Timeout
@@ -222,6 +224,37 @@ def resolve(
     if file_values is None and profile_name(profile)[1]:
         load_profile(api, profile)  # a named profile must exist even if nothing was needed
     return settings
+
+
+def clean_token(token: Any) -> str | Secret | None:
+    """A token without surrounding whitespace (pasted tokens often end with a newline); None
+    for an empty one."""
+    if token is None:
+        return None
+    raw = token.reveal() if isinstance(token, Secret) else str(token)
+    stripped = raw.strip()
+    if not stripped:
+        return None
+    if isinstance(token, Secret) and stripped == raw:
+        return token
+    return Secret(stripped) if isinstance(token, Secret) else stripped
+
+
+_warned_unauthenticated: set[str] = set()
+
+
+def warn_unauthenticated(api: str, settings: str) -> None:
+    """Warn once per process and API that ``connect()`` found no token (an
+    :class:`~hub_sdk.errors.UnauthenticatedWarning`; silence it with the ``warnings`` filters)."""
+    if api in _warned_unauthenticated:
+        return
+    _warned_unauthenticated.add(api)
+    warnings.warn(
+        f"{api}.connect(): no token given or configured ({settings}): calls will be sent "
+        "unauthenticated",
+        UnauthenticatedWarning,
+        stacklevel=3,
+    )
 
 
 def describe_sources(api: str, key: str, env_names: str | tuple[str, ...]) -> str:

@@ -91,7 +91,9 @@ def connect(
     Anything not given is read from the environment (``FEDN_URL`` or ``FEDN_HOST``,
     ``FEDN_AUTH_TOKEN``, ``FEDN_AUTH_SCHEME``, like the published client), then from the
     profile file (``profile=`` or ``$HUB_SDK_PROFILE``; see :mod:`hub_sdk.core.config`). The
-    scheme defaults to ``Bearer``; a token that already carries a scheme keeps only its value.
+    scheme defaults to ``Bearer``; a token that already carries a scheme keeps only its value,
+    and whitespace around it is dropped. With no token, an ``UnauthenticatedWarning`` is issued
+    once per process (a controller without auth needs none: filter it with ``warnings``).
     ``options``: ``timeout``, ``max_retries``, ``cache_size``, ``cache_ttl``, ``deadline``,
     ``max_response_bytes`` (:class:`~hub_sdk.core.config.TuningOptions`).
     """
@@ -103,7 +105,9 @@ def connect(
             "no FEDn controller URL: " + config.describe_sources("fedn", "url", ENV["url"]),
             field_errors=[("url_or_host", "is required")],
         )
-    tok = s.get("token")
+    tok = config.clean_token(s.get("token"))
+    if not tok:
+        config.warn_unauthenticated("fedn", "token=, FEDN_AUTH_TOKEN")
     auth: Auth = HeaderTokenAuth(tok, s.get("auth_scheme") or "Bearer") if tok else Auth()
     conn = FednConnection(
         normalise_url(str(s["url"]), port, secure),
