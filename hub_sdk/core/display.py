@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 MAX_COLUMNS = 8
 MAX_CELL = 60
+#: Rows a listing shows in a notebook (its caption says how many there are in all).
+PREVIEW_ROWS = 20
 
 
 def shown_values(obj: Resource) -> dict[str, Any]:
@@ -85,12 +87,43 @@ def rich_fields(obj: Resource) -> Iterable[tuple[str, Any]]:
         yield name, values[name]
 
 
-def to_dataframe(items: Iterable[Resource], columns: Sequence[str] | None = None) -> Any:
-    """A pandas DataFrame with one row per object and typed columns (needs the notebook extra)."""
+def preview_caption(shown: int, total: int | None, more: bool) -> str:
+    """``"20 of 290"`` (``"first 20"`` when the server does not say how many there are)."""
+    if total is not None:
+        return f"{shown} of {total}"
+    return f"first {shown}" + (" (more not shown)" if more else "")
+
+
+def frame_columns(
+    item_type: type[Resource] | None, rows: Sequence[dict[str, Any]]
+) -> list[str] | None:
+    """DataFrame columns: the id first, then the declared fields, then extra fields seen."""
+    if item_type is None:
+        return None
+    spec = item_type.__resource__
+    columns = dict.fromkeys([spec.id_field, *item_type.model_fields])
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    return list(columns)
+
+
+def to_dataframe(
+    items: Iterable[Resource],
+    columns: Sequence[str] | None = None,
+    item_type: type[Resource] | None = None,
+) -> Any:
+    """A pandas DataFrame with one row per object and typed columns (needs the notebook extra).
+
+    With ``item_type`` (or from the items' class), the id comes first and the declared fields
+    are columns even when there are no items.
+    """
     try:
         import pandas as pd
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("to_pandas() needs pandas: pip install 'hub-sdk[notebook]'") from exc
+    items = list(items)
     rows = [item.model_dump() for item in items]
+    if columns is None:
+        columns = frame_columns(type(items[0]) if items else item_type, rows)
     frame = pd.DataFrame.from_records(rows, columns=list(columns) if columns else None)
     return frame.convert_dtypes() if len(frame) else frame

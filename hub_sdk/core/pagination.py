@@ -41,6 +41,7 @@ class LazyList(Generic[T]):
         "_fetch",
         "_first",
         "_first_size",
+        "item_type",
         "limit",
         "page_size",
         "prefetch",
@@ -56,6 +57,7 @@ class LazyList(Generic[T]):
         prefetch: bool = False,
         describe: str = "",
         progress: bool = False,
+        item_type: type[Any] | None = None,
     ) -> None:
         if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
             raise ValidationError(
@@ -73,6 +75,7 @@ class LazyList(Generic[T]):
         self.prefetch = prefetch
         self.progress = progress
         self._describe = describe
+        self.item_type = item_type  # the resource class listed (columns of an empty frame)
         self._first: Page[T] | None = None
         self._first_size = 0
 
@@ -272,7 +275,8 @@ class LazyList(Generic[T]):
         return (fn(x) for x in self)
 
     def to_pandas(self, limit: int | None = None) -> Any:
-        """The items as a pandas DataFrame with typed columns (needs ``hub-sdk[notebook]``)."""
+        """The items as a pandas DataFrame with typed columns, the id first; an empty listing
+        keeps the declared columns (needs ``hub-sdk[notebook]``)."""
         from .display import to_dataframe
         from .resource import Resource
 
@@ -281,19 +285,21 @@ class LazyList(Generic[T]):
             import pandas as pd
 
             return pd.DataFrame({"value": items}).convert_dtypes()
-        return to_dataframe(items)  # type: ignore[arg-type]
+        return to_dataframe(items, item_type=self.item_type)  # type: ignore[arg-type]
 
     def _repr_html_(self) -> str:
-        """A table of the first page only, with "N of total"."""
+        """A preview: the first :data:`~hub_sdk.core.display.PREVIEW_ROWS` items of the first
+        page, captioned "N of total"."""
         import html as _html
 
-        from .display import table_html
+        from .display import PREVIEW_ROWS, preview_caption, table_html
         from .resource import Resource
 
         page = self._first_page()
-        items = page.items if self.limit is None else page.items[: self.limit]
-        total = len(self)
-        summary = f"{len(items)} of {total}" if page.total is not None else f"first {len(items)}"
+        available = page.items if self.limit is None else page.items[: self.limit]
+        items = available[:PREVIEW_ROWS]
+        total = len(self) if page.total is not None else None
+        summary = preview_caption(len(items), total, len(available) > len(items))
         if items and not all(isinstance(i, Resource) for i in items):
             rows = "".join(f"<li>{_html.escape(repr(i))}</li>" for i in items)
             return f"<div>{_html.escape(self._describe or 'items')}: {summary}<ul>{rows}</ul></div>"

@@ -524,6 +524,7 @@ class Resource(BaseModel):
             prefetch=prefetch,
             describe=cls.__name__,
             progress=progress,
+            item_type=cls,
         )
 
     @classmethod
