@@ -70,8 +70,18 @@ bench: $(STAMP)
 bench-fedn: $(STAMP) $(FEDN_STAMP)
 	$(BIN)/python bench/fedn_wait.py --python $(FEDN_VENV)/bin/python $(BENCH_ARGS)
 
-demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+# The demo needs only the package and its `local` extra (LocalHub): its own venv, so it neither
+# installs the dev tools nor confuses the stamp of `make test`'s dev install.
+DEMO_VENV  := .demo-venv
+DEMO_STAMP := $(DEMO_VENV)/.installed-stamp
+
+$(DEMO_STAMP): pyproject.toml
+	test -x $(DEMO_VENV)/bin/python || $(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/python -m pip install -q -e '.[local]'
+	touch $@
+
+demo: $(DEMO_STAMP)
+	$(DEMO_VENV)/bin/python examples/demo.py
 
 clean:
-	rm -rf $(VENV) .fedn-venv .bench-venv .bench-venv-wheel .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .demo-venv .fedn-venv .bench-venv .bench-venv-wheel .mypy_cache .ruff_cache *.egg-info
