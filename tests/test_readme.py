@@ -23,7 +23,7 @@ import pytest
 from hub_sdk.core import context
 from hub_sdk.core.connection import Connection
 from hub_sdk.testing import LocalHub
-from hub_sdk.testing.fedn_sim import npz_bytes
+from hub_sdk.testing.fedn_local.npz import npz_bytes
 
 from .fedn.helpers import SEED_ARRAYS, package_bytes
 

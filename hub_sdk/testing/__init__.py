@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from .store import Store
 
 __all__ = [
-    "LOCAL_EXTRA",
     "DropConnection",
     "Fault",
     "FaultController",
@@ -40,7 +39,7 @@ _LAZY = {
 
 
 #: What to do when the server's dependencies are missing.
-LOCAL_EXTRA = "LocalHub needs the 'local' extra: pip install 'hub-sdk[local]'"
+_LOCAL_EXTRA = "LocalHub needs the 'local' extra: pip install 'hub-sdk[local]'"
 
 
 def __getattr__(name: str) -> Any:
@@ -55,7 +54,7 @@ def __getattr__(name: str) -> Any:
     except ImportError as exc:
         if (exc.name or "").partition(".")[0] != "werkzeug":
             raise
-        raise ImportError(f"{LOCAL_EXTRA} (werkzeug is not installed)", name=exc.name) from exc
+        raise ImportError(f"{_LOCAL_EXTRA} (werkzeug is not installed)", name=exc.name) from exc
     value = getattr(imported, name)
     globals()[name] = value
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from hub_sdk.testing import LocalHub
@@ -25,7 +26,9 @@ def test_refused_model_leaves_no_session(cli: Cli, local_hub_session: LocalHub) 
     assert r.code == 1 and "NotFoundError" in r.err and "nosuch" in r.err
     assert cli("fedn", "sessions", "list", "--all", "--json", *opts).out == before
 
-def test_file_arguments_name_the_path(cli: Cli, local_hub: LocalHub, tmp_path: Path) -> None:
+def test_file_arguments_name_the_path(
+    cli: Cli, local_hub: LocalHub, tmp_path: Path, fedn_files: tuple[Path, Path]
+) -> None:
     opts = ["--url", local_hub.fedn_url]
     missing = tmp_path / "missing.npz"
     for argv in (
@@ -40,10 +43,11 @@ def test_file_arguments_name_the_path(cli: Cli, local_hub: LocalHub, tmp_path: P
     assert r.code == 2 and str(tmp_path) in r.err and "is a directory" in r.err
     assert "IsADirectoryError" not in r.err
 
-    from hub_sdk import fedn
-
-    conn = fedn.connect(local_hub.fedn_url, default=False)
-    model_id = _seed_model(conn, tmp_path)
+    package, seed = fedn_files
+    assert cli("fedn", "packages", "upload", str(package), *opts).code == 0
+    r = cli("fedn", "models", "upload", str(seed), "--json", *opts)
+    assert r.code == 0, r.err
+    model_id = json.loads(r.out)["model_id"]
     for target, words in (
         (tmp_path, "is a directory"),
         (tmp_path / "no" / "such" / "dir" / "m.npz", "does not exist"),
@@ -51,23 +55,3 @@ def test_file_arguments_name_the_path(cli: Cli, local_hub: LocalHub, tmp_path: P
         r = cli("fedn", "models", "download", model_id, "-o", str(target), *opts)
         assert r.code == 2 and words in r.err, r.err
         assert ".part" not in r.err and "Error:" not in r.err.split(":", 2)[-1]
-    conn.close()
-
-def _seed_model(conn: object, tmp_path: Path) -> str:
-    import io
-    import tarfile
-
-    from hub_sdk import fedn
-    from hub_sdk.testing.fedn_sim import npz_bytes
-
-    package = tmp_path / "package.tgz"
-    with tarfile.open(package, "w:gz") as tar:
-        data = b"entry_points:\n  train:\n    command: python train.py\n"
-        info = tarfile.TarInfo("client/fedn.yaml")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    seed = tmp_path / "seed.npz"
-    seed.write_bytes(npz_bytes([[0.0, 0.5]]))
-    fedn.Package.upload(package, helper="numpyhelper", connection=conn)  # type: ignore[arg-type]
-    model = fedn.Model.upload(seed, connection=conn)  # type: ignore[arg-type]
-    return str(model.pk)
