@@ -22,6 +22,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from typing import NoReturn
 
 from .._version import __version__
 from ..core.secret import redact
@@ -35,7 +36,7 @@ from ..errors import (
 from . import fedn, serve
 from .resources import UsageError, VerbTable, add_api_parser, add_output_options
 
-__all__ = ["COMMANDS", "UsageError", "build_parser", "describe_error", "main"]
+__all__ = ["COMMANDS", "Parser", "UsageError", "build_parser", "describe_error", "main"]
 
 AddArguments = Callable[[argparse.ArgumentParser], None]
 Run = Callable[[argparse.Namespace], int]
@@ -50,13 +51,21 @@ COMMANDS: dict[str, tuple[str, AddArguments, Run]] = {
 APIS: dict[str, VerbTable] = {"auger": {}, "fedn": fedn.VERBS}
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (``hub-sdk serve: error: argument --port: ...``)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the problem in one line and exit with the usage error code (2)."""
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser.
 
     The resource commands of an API are built (which imports its resource modules) only when
     ``argv`` names that API; with ``argv=None`` every API is built.
     """
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="hub-sdk",
         description="hub-sdk command line: LocalHub, Auger Hub and FEDn resources",
         epilog="Connection settings: options, else HUB_* / FEDN_* variables, else the profile "

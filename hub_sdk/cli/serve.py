@@ -26,26 +26,32 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``hub-sdk serve``."""
-    p.add_argument("--port", default="5000", help="Auger Hub API port (0: any free port)")
+    p.add_argument(
+        "--port", type=port_number, default=5000, help="Auger Hub API port (0: any free port)"
+    )
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument("--db", default=None, help="SQLite file (default: temporary, deleted on exit)")
     p.add_argument("--seed", choices=["demo"], default=None, help="load demo data on first start")
     p.add_argument(
-        "--size", default=None, metavar="N", help="seed the demo data with N trials (default 300)"
+        "--size",
+        type=trial_count,
+        default=None,
+        metavar="N",
+        help="seed the demo data with N trials (default 300)",
     )
-    p.add_argument("--fedn-port", default="0", help="FEDn API port (default: any)")
+    p.add_argument("--fedn-port", type=port_number, default=0, help="FEDn API port (default: any)")
     p.add_argument("--no-fedn", action="store_true", help="do not start the FEDn listener")
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
 
 
-def port_number(text: str, option: str) -> int:
-    """A TCP port (0-65535, 0 for any free port); ``UsageError`` naming the option otherwise."""
+def port_number(text: str) -> int:
+    """A TCP port: 0 to 65535 (0: any free port)."""
     try:
         port = int(text)
     except ValueError:
         port = -1
     if not 0 <= port <= 65535:
-        raise UsageError(f"{option} {text!r}: expected a port number from 0 to 65535")
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
     return port
 
 
@@ -65,25 +71,21 @@ def database_path(text: str | None) -> Path | None:
     return path
 
 
-def trial_count(text: str | None) -> int | None:
+def trial_count(text: str) -> int:
     """``--size``: a number of trials >= 0."""
-    if text is None:
-        return None
     try:
         size = int(text)
     except ValueError:
         size = -1
     if size < 0:
-        raise UsageError(f"--size {text!r}: expected a number of trials >= 0")
+        raise argparse.ArgumentTypeError(f"expected a number of trials >= 0, got {text!r}")
     return size
 
 
 def run(args: argparse.Namespace) -> int:
     """Start LocalHub, print how to reach it, serve until a signal arrives."""
-    port = port_number(args.port, "--port")
-    fedn_port = port_number(args.fedn_port, "--fedn-port")
+    port, fedn_port, size = args.port, args.fedn_port, args.size
     db = database_path(args.db)
-    size = trial_count(args.size)
     seed = "demo" if size is not None else args.seed
 
     try:
