@@ -8,6 +8,7 @@ simulated FEDn session, the model trail, the final model) on one embedded server
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -15,11 +16,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import federated
 import quickstart
 
+from hub_sdk.errors import UnauthenticatedWarning
 from hub_sdk.testing import LocalHub
 
 
 def main() -> None:
     """Start one LocalHub, run both examples, stop it."""
+    # LocalHub's FEDn controller runs without auth: connecting without a token is expected here.
+    warnings.filterwarnings("ignore", category=UnauthenticatedWarning)
     with LocalHub(seed="demo") as hub:
         print(f"LocalHub running: Auger Hub at {hub.url}, FEDn controller at {hub.fedn_url}\n")
         print("=" * 72 + "\nAuger Hub quickstart\n" + "=" * 72)
