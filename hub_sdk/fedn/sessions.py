@@ -110,7 +110,8 @@ class Session(
 
         Every setting is checked before anything is sent: ``rounds`` and ``round_timeout`` at
         least 1, ``aggregator`` one the controller ships (``fedavg``, ``fedopt``,
-        ``splitlearningagg``) with ``aggregator_kwargs`` it takes. ``model`` defaults to the
+        ``splitlearningagg``) with ``aggregator_kwargs`` it takes. ``model`` (a Model or an
+        id; a wrong id raises ``NotFoundError`` before anything is created) defaults to the
         latest model, ``helper`` to the active package's. If the controller refuses to start
         (e.g. too few clients), :class:`SessionStartError` carries the created session.
         """
@@ -153,7 +154,9 @@ class Session(
             model = Model.latest(connection=conn)
             if model is None:
                 raise BadRequestError("no model to start from: upload a seed model first")
-        model_id = model.pk if isinstance(model, Model) else model
+        elif isinstance(model, str):
+            model = Model.get(model, connection=conn)  # a wrong id: no session left behind
+        model_id = model.pk
         session = cls.create(
             connection=conn,
             name=name,

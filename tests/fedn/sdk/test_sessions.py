@@ -108,3 +108,12 @@ def test_aggregator_kwargs_read_back_the_same_from_either_client(make_fedn_serve
         assert conn.statestore == "sql"
     finally:
         conn.close()
+
+
+def test_start_with_a_model_that_does_not_exist_creates_nothing(seed: fedn.Model) -> None:
+    from hub_sdk.errors import NotFoundError
+
+    before = fedn.Session.count()
+    with pytest.raises(NotFoundError):
+        fedn.Session.start(rounds=1, model="no-such-model")
+    assert fedn.Session.count() == before
