@@ -137,6 +137,7 @@ def test_get_retries_a_503_then_succeeds() -> None:
 @responses.activate
 def test_session_start_is_never_retried_blindly() -> None:
     conn = fedn.connect(URL, default=False, max_retries=3)
+    responses.get(API + "/models/m1", json={"model_id": "m1", "model": "m1"})
     responses.get(API + "/helpers/active", json="numpyhelper")
     responses.post(
         API + "/sessions/", status=201, json={"session_id": "s1", "name": "n", "status": "Created"}
@@ -148,7 +149,7 @@ def test_session_start_is_never_retried_blindly() -> None:
         fedn.Session.start(rounds=1, model="m1", connection=conn)
     assert err.value.may_have_been_applied
     assert len([c for c in responses.calls if c.request.url.endswith("/start")]) == 1
-    body = responses.calls[1].request.body
+    body = next(c.request.body for c in responses.calls if c.request.url.endswith("/sessions/"))
     assert b'"rounds":1' in body and b'"validate":true' in body
 
 
