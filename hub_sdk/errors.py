@@ -15,6 +15,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CollectionChangedError",
     "ConflictError",
     "HubError",
     "NotFoundError",
@@ -149,6 +150,29 @@ class ResponseDecodeError(HubError):
         super().__init__(message, **kw)
         self.snippet = snippet
         self.retryable = retryable
+
+
+class CollectionChangedError(HubError):
+    """A listing could not keep its guarantee: the collection changed under it in a way it
+    cannot repair, so items that existed throughout may be missing or repeated.
+
+    ``yielded`` counts the items yielded so far; ``total_at_start`` and ``total_now`` are the
+    server's counts when the listing started and now (None when unknown).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        yielded: int = 0,
+        total_at_start: int | None = None,
+        total_now: int | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.yielded = yielded
+        self.total_at_start = total_at_start
+        self.total_now = total_now
 
 
 class APIStatusError(HubError):

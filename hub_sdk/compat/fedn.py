@@ -136,7 +136,11 @@ class APIClient:
             return Page(page.items, left)
 
         try:
-            items = LazyList(fetch, page_size=PAGE_SIZE, limit=n_max).to_list()
+            # Plain dicts, as the published client returns: paged by offsets; a listing that
+            # changes while paging warns (CollectionChangedWarning) instead of raising.
+            items = LazyList(
+                fetch, page_size=PAGE_SIZE, limit=n_max, consistency="tolerant"
+            ).to_list()
         except APIStatusError as exc:
             return _error_dict(exc)
         return {"count": count if count is not None else len(items), "result": items}

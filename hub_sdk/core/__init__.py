@@ -13,8 +13,16 @@ from .connection import DEFAULT_TIMEOUT, Connection, InsecureConnectionWarning, 
 from .context import clear_default, get_default, set_default
 from .exports import LazyExports
 from .log import configure_from_env
-from .pagination import DEFAULT_PAGE_SIZE, LazyList, PageFetcher
-from .protocol import ApiResponse, Page, WireProtocol
+from .pagination import (
+    FIRST_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    CollectionChangedWarning,
+    Consistency,
+    Keyset,
+    LazyList,
+    PageFetcher,
+)
+from .protocol import ApiResponse, KeyOrder, Page, WireProtocol
 from .relations import ChildManager, Children, Parent
 from .request import Request
 from .retry import Decision, Outcome, RetryPolicy, backoff_delay, decide, parse_retry_after
@@ -32,18 +40,23 @@ if not TYPE_CHECKING:  # type checkers see the real names above, not an Any fall
     __getattr__, __dir__ = _exports.load, _exports.names
 
 __all__ = [
-    "DEFAULT_PAGE_SIZE",
     "DEFAULT_TIMEOUT",
+    "FIRST_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
     "Action",
     "ApiResponse",
     "Auth",
     "BodyTokenAuth",
     "ChildManager",
     "Children",
+    "CollectionChangedWarning",
     "Connection",
+    "Consistency",
     "Decision",
     "HeaderTokenAuth",
     "InsecureConnectionWarning",
+    "KeyOrder",
+    "Keyset",
     "LazyList",
     "Outcome",
     "Page",

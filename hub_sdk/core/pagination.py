@@ -1,13 +1,30 @@
-"""``LazyList``: a listing that fetches pages only as they are needed, and never truncates."""
+"""``LazyList``: a listing that fetches pages only as they are needed, and never truncates.
+
+The guarantee, while other clients insert and delete: iterating yields every item that existed
+from the start of the iteration to its end exactly once and nothing twice, or (``strict``, the
+default) raises :class:`~hub_sdk.errors.CollectionChangedError` saying it could not; in
+``tolerant`` mode it warns (:class:`CollectionChangedWarning`) and goes on.
+
+How: every request after the first re-reads a few items before the cursor (the *overlap*).
+The last item already yielded that shows up there (the *anchor*) says where the listing
+really continues, whatever was inserted or deleted before it; the ids of the last
+:data:`REMEMBER` yielded items de-duplicate. When no anchor shows up, the listing re-reads
+from the start of what it remembers completely, or reports the change. Where the server can
+filter on the sort key (FEDn's ``committed_at``), pages continue from the last key seen
+(*keyset* pagination, see :class:`Keyset`), so offsets stay small and insertions elsewhere
+do not shift them. This relies on the server keeping items in a stable relative order.
+"""
 
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import deque
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, overload
 
-from ..errors import ValidationError
+from ..errors import CollectionChangedError, ValidationError
 from .protocol import Page
 
 if TYPE_CHECKING:  # imported when a listing first prefetches
@@ -16,9 +33,21 @@ if TYPE_CHECKING:  # imported when a listing first prefetches
 T = TypeVar("T")
 U = TypeVar("U")
 
-DEFAULT_PAGE_SIZE = 200
-PREFETCH_DEPTH = 2  # page requests kept in flight while iterating with prefetch=True
+#: ``"strict"``: raise :class:`~hub_sdk.errors.CollectionChangedError` when the guarantee
+#: cannot be kept; ``"tolerant"``: warn and go on (items may then be missed or repeated).
+Consistency = Literal["strict", "tolerant"]
+
+FIRST_PAGE_SIZE = 100  # new items the first request asks for (``first()`` asks for one)
+MAX_PAGE_SIZE = 1000  # pages double up to this (LocalHub's Auger cap; servers may cap lower)
+OVERLAP = 16  # items re-read before the cursor to see what changed there
+REMEMBER = 10_000  # ids of the last yielded items kept to re-align and de-duplicate
+PREFETCH_DEPTH = 2  # page requests kept in flight while iterating
 log = logging.getLogger("hub_sdk")
+
+
+class CollectionChangedWarning(UserWarning):
+    """What a ``consistency="tolerant"`` listing says where a strict one raises
+    :class:`~hub_sdk.errors.CollectionChangedError`."""
 
 
 class PageFetcher(Protocol[T]):
@@ -27,13 +56,51 @@ class PageFetcher(Protocol[T]):
     def __call__(self, offset: int, size: int, /) -> Page[T]: ...  # pragma: no cover
 
 
+@dataclass(frozen=True, slots=True)
+class Keyset(Generic[T]):
+    """How a listing continues from a sort key instead of a global offset.
+
+    ``key(item)``: the item's sort key as the server compares it (None: unknown; the listing
+    then stays on offsets). ``fetch(bound, offset, size)``: the listing narrowed to the items
+    whose key is ``bound`` or after it in listing order, ``size`` of them from ``offset``;
+    its total counts that narrowed listing. ``descending``: the listing's direction.
+    """
+
+    key: Callable[[T], Any]
+    fetch: Callable[[Any, int, int], Page[T]]
+    descending: bool = True
+
+
+@dataclass(slots=True)
+class _Window(Generic[T]):
+    """One page request: ``size`` items from ``offset`` of the listing narrowed to ``bound``,
+    ``overlap`` of them expected to be already yielded."""
+
+    bound: Any
+    offset: int
+    size: int
+    overlap: int
+    fresh: bool  # planned from what arrived, not from guesses about pages in flight
+    first: bool = False  # the walk's first request (may reuse the listing's first page)
+    future: Future[Page[T]] | None = None
+
+
+_RESYNC: Any = object()  # _take: discard the window and plan again from what arrived
+
+
 class LazyList(Generic[T]):
     """A lazily paginated listing.
 
-    Iterating fetches one page at a time and holds only the current page. ``page_size`` is
-    how many items one request asks for; ``limit`` caps how many items the listing yields in
-    all (``None``: every matching item). ``len()`` and :attr:`total` come from the server's
-    total. Indexing and slicing fetch only the pages they touch.
+    Iterating fetches pages as needed, holding only a few: the first asks for
+    :data:`FIRST_PAGE_SIZE` items and each next one twice as many, up to
+    :data:`MAX_PAGE_SIZE` (or exactly ``page_size`` items when given), with ``prefetch``
+    keeping the next requests in flight while the caller consumes. ``limit`` caps how many
+    items the listing yields in all (``None``: every matching item).
+
+    While the collection changes, iteration, :meth:`pages`, :meth:`to_list` and slices keep
+    the guarantee in the module docstring (``consistency``). ``len()``, :attr:`total` and
+    ``bool()`` come from the first page, fetched once and kept: a snapshot. ``lst[i]`` and
+    :meth:`first` address a position at the time of the call.
     """
 
     __slots__ = (
@@ -41,7 +108,10 @@ class LazyList(Generic[T]):
         "_fetch",
         "_first",
         "_first_size",
+        "consistency",
+        "identity",
         "item_type",
+        "keyset",
         "limit",
         "page_size",
         "prefetch",
@@ -52,28 +122,43 @@ class LazyList(Generic[T]):
         self,
         fetch: PageFetcher[T],
         *,
-        page_size: int = DEFAULT_PAGE_SIZE,
+        page_size: int | None = None,
         limit: int | None = None,
-        prefetch: bool = False,
+        prefetch: bool = True,
         describe: str = "",
         progress: bool = False,
         item_type: type[Any] | None = None,
+        identity: Callable[[T], Hashable] | None = None,
+        keyset: Keyset[T] | None = None,
+        consistency: Consistency = "strict",
     ) -> None:
-        if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
+        if page_size is not None and (
+            not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1
+        ):
             raise ValidationError(
-                f"page_size must be a positive integer, got {page_size!r}",
-                field_errors=[("page_size", "must be a positive integer")],
+                f"page_size must be a positive integer or None, got {page_size!r}",
+                field_errors=[("page_size", "must be a positive integer or None")],
             )
-        if limit is not None and (not isinstance(limit, int) or limit < 0):
+        if limit is not None and (
+            not isinstance(limit, int) or isinstance(limit, bool) or limit < 0
+        ):
             raise ValidationError(
                 f"limit must be a non-negative integer or None, got {limit!r}",
                 field_errors=[("limit", "must be a non-negative integer or None")],
+            )
+        if consistency not in ("strict", "tolerant"):
+            raise ValidationError(
+                f"consistency must be 'strict' or 'tolerant', got {consistency!r}",
+                field_errors=[("consistency", "must be 'strict' or 'tolerant'")],
             )
         self._fetch = fetch
         self.page_size = page_size
         self.limit = limit
         self.prefetch = prefetch
         self.progress = progress
+        self.identity = identity
+        self.keyset = keyset if identity is not None else None
+        self.consistency: Consistency = consistency
         self._describe = describe
         self.item_type = item_type  # the resource class listed (columns of an empty frame)
         self._first: Page[T] | None = None
@@ -83,82 +168,21 @@ class LazyList(Generic[T]):
 
     def _first_page(self) -> Page[T]:
         if self._first is None:
-            size = self.page_size if self.limit is None else max(1, min(self.page_size, self.limit))
+            size = self.page_size or FIRST_PAGE_SIZE
+            if self.limit is not None:
+                size = max(1, min(size, self.limit))
             self._first = self._fetch(0, size)
             self._first_size = size
         return self._first
 
     def _range(self, start: int, stop: int | None) -> Iterator[tuple[list[T], int | None]]:
-        """Pages covering items [start, stop) (stop None: to the end), trimmed to the range.
-
-        Yields each page's items with the server's total as of that page. With ``prefetch``,
-        up to :data:`PREFETCH_DEPTH` next pages are requested (at the offsets full pages
-        would have) before the current one is handed out, so the server renders the next
-        page while this one is decoded and consumed; a short page cancels the guesses.
-        """
-        depth = PREFETCH_DEPTH if self.prefetch else 0
-        executor: ThreadPoolExecutor | None = None
-        pending: deque[tuple[int, int, Future[Page[T]]]] = deque()
-        ahead = start  # the offset the next scheduled fetch starts at
-
-        def size_at(off: int) -> int:
-            return self.page_size if stop is None else min(self.page_size, stop - off)
-
-        def schedule(total: int | None) -> None:
-            nonlocal executor, ahead
-            while len(pending) < depth and (stop is None or ahead < stop):
-                if total is not None and ahead >= total:
-                    return
-                if executor is None:
-                    from concurrent.futures import ThreadPoolExecutor
-
-                    executor = ThreadPoolExecutor(depth, thread_name_prefix="hub-sdk-prefetch")
-                size = size_at(ahead)
-                pending.append((ahead, size, executor.submit(self._fetch, ahead, size)))
-                ahead += size
-
-        offset = start
+        """The new items of each page from position ``start`` until ``stop`` items in all
+        (None: to the end), with the server's total as of that page."""
+        walk = _Walk(self, start, stop)
         try:
-            while stop is None or offset < stop:
-                size = size_at(offset)
-                if pending and pending[0][0] == offset and pending[0][1] == size:
-                    page = pending.popleft()[2].result()
-                elif offset == 0 and self._first is not None and self._first_size == size:
-                    page = self._first  # asked for already (by len() or bool(), say)
-                else:
-                    for *_, future in pending:
-                        future.cancel()
-                    pending.clear()
-                    page = self._fetch(offset, size)
-                items = page.items[:size]
-                if not items:
-                    if page.total is not None and offset < page.total:
-                        log.warning(
-                            "listing %s ended early: %d of %d items (changed while paging?)",
-                            self._describe,
-                            offset,
-                            page.total,
-                        )
-                    return
-                nxt = offset + len(items)
-                more = (page.total is None and len(items) >= size) or (
-                    page.total is not None and nxt < page.total
-                )
-                more = more and (stop is None or nxt < stop)
-                if more and depth:
-                    if ahead < nxt or (pending and pending[0][0] != nxt):
-                        for *_, future in pending:  # a short page: the guesses are wrong
-                            future.cancel()
-                        pending.clear()
-                        ahead = nxt
-                    schedule(page.total)
-                yield items, page.total
-                if not more:
-                    return
-                offset = nxt
+            yield from walk.run()
         finally:
-            if executor is not None:
-                executor.shutdown(wait=True, cancel_futures=True)
+            walk.close()
 
     # -- public API -------------------------------------------------------------------------
 
@@ -187,12 +211,15 @@ class LazyList(Generic[T]):
                 bar.close()
 
     def pages(self) -> Iterator[list[T]]:
-        """Iterate page by page."""
+        """Iterate page by page (the new items of each request)."""
         return (items for items, _ in self._range(0, self.limit))
 
     @property
     def total(self) -> int | None:
-        """The number of matching items on the server (ignores ``limit``), if it says."""
+        """The number of matching items on the server (ignores ``limit``), if it says.
+
+        Read from the first page, once: later changes do not update it.
+        """
         return self._first_page().total
 
     def __len__(self) -> int:
@@ -240,16 +267,13 @@ class LazyList(Generic[T]):
             index += len(self)
         if index < 0 or (self.limit is not None and index >= self.limit):
             raise IndexError("LazyList index out of range")
-        base = (index // self.page_size) * self.page_size
-        page = self._first_page() if base == 0 else self._fetch(base, self.page_size)
-        pos = index - base
-        if pos >= len(page.items):
-            # The server may serve shorter pages than asked: fall back to an exact fetch.
-            exact = self._fetch(index, 1).items
-            if not exact:
-                raise IndexError("LazyList index out of range")
-            return exact[0]
-        return page.items[pos]
+        first = self._first
+        if first is not None and index < len(first.items):
+            return first.items[index]
+        found = self._fetch(index, 1).items
+        if not found:
+            raise IndexError("LazyList index out of range")
+        return found[0]
 
     def first(self) -> T | None:
         """The first item, or None when the listing is empty."""
@@ -307,10 +331,297 @@ class LazyList(Generic[T]):
 
     def __repr__(self) -> str:
         what = self._describe or "items"
+        size = "auto" if self.page_size is None else str(self.page_size)
         if self._first is None:
-            return f"<LazyList of {what} (not fetched yet), page_size={self.page_size}>"
+            return f"<LazyList of {what} (not fetched yet), page_size={size}>"
         total = self._first.total
         shown = (
             "?" if total is None else str(total if self.limit is None else min(total, self.limit))
         )
-        return f"<LazyList of {what}: {shown} items, page_size={self.page_size}>"
+        return f"<LazyList of {what}: {shown} items, page_size={size}>"
+
+
+class _Walk(Generic[T]):
+    """One pass over a listing: plans page requests, keeps some in flight, and checks each
+    page against what was yielded before handing out its new items."""
+
+    def __init__(self, lazy: LazyList[T], start: int, stop: int | None) -> None:
+        self.lazy = lazy
+        self.ident = lazy.identity
+        self.keyset = lazy.keyset
+        self.strict = lazy.consistency == "strict"
+        self.bound: Any = None  # the key the listing is narrowed to (None: not narrowed)
+        self.pos = start  # where the next unseen item sits in the (narrowed) listing
+        self.rewindable = start == 0  # everything before ``pos`` was yielded by this walk
+        self.remaining = None if stop is None else stop - start
+        self.left: int | None = None  # items after the cursor, per the last page's total
+        self.more = True  # the last page says there may be more
+        self.seq = 0  # items yielded so far
+        self.recent: dict[Hashable, int] = {}  # id -> its rank in yield order
+        self.order: deque[Hashable] = deque()
+        self.tail_key: Any = None  # the key of the last yielded item ...
+        self.tail_count = 0  # ... and how many yielded items in a row had it
+        self.size = lazy.page_size or FIRST_PAGE_SIZE
+        self.cap: int | None = None  # the most items the server was seen to serve at once
+        self.first_total: int | None = None
+        self.last_total: int | None = None
+        self.last_bound: Any = None
+        self.pending: deque[_Window[T]] = deque()
+        self.depth = PREFETCH_DEPTH if lazy.prefetch else 0
+        self.executor: ThreadPoolExecutor | None = None
+        self.stale = False  # the requests in flight rest on guesses that turned out wrong
+        self.started = False
+
+    # -- planning ----------------------------------------------------------------------------
+
+    def _plan(self) -> _Window[T] | None:
+        """The next page request, after those in flight (assumed to arrive full)."""
+        pos, remaining, left = self.pos, self.remaining, self.left
+        for win in self.pending:
+            got = win.size - win.overlap
+            pos += got
+            remaining = None if remaining is None else remaining - got
+            left = None if left is None else left - got
+        if (remaining is not None and remaining <= 0) or (left is not None and left <= 0):
+            return None
+        if self.pending and left is None:
+            return None  # no total: the page in flight says whether there is more
+        new = self.size if remaining is None else min(self.size, remaining)
+        overlap = min(OVERLAP, pos) if self.ident is not None and self.seq else 0
+        size = new + overlap
+        if self.cap is not None and size > self.cap:
+            size = self.cap  # re-read at most half, but at least one item when it can
+            overlap = min(overlap, max(1, (size - 1) // 2), size - 1)
+        if self.lazy.page_size is None:
+            self.size = min(self.size * 2, MAX_PAGE_SIZE)
+        first, self.started = not self.started, True
+        return _Window(self.bound, pos - overlap, size, overlap, not self.pending, first)
+
+    def _fill(self) -> None:
+        """Keep up to ``depth`` requests in flight (each in a worker thread)."""
+        while len(self.pending) < self.depth:
+            win = self._plan()
+            if win is None:
+                return
+            if self.executor is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self.executor = ThreadPoolExecutor(self.depth, thread_name_prefix="hub-sdk-page")
+            win.future = self.executor.submit(self._get, win)
+            self.pending.append(win)
+
+    def _get(self, win: _Window[T]) -> Page[T]:
+        lazy = self.lazy
+        if win.bound is not None:
+            assert self.keyset is not None
+            return self.keyset.fetch(win.bound, win.offset, win.size)
+        first = lazy._first
+        if win.first and first is not None and win.offset == 0 and lazy._first_size == win.size:
+            return first  # asked for already (by len() or bool(), say)
+        return lazy._fetch(win.offset, win.size)
+
+    def _cancel(self) -> None:
+        for win in self.pending:
+            if win.future is not None:
+                win.future.cancel()
+        self.pending.clear()
+
+    def close(self) -> None:
+        """Drop the requests in flight (their threads finish on their own)."""
+        self._cancel()
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def run(self) -> Iterator[tuple[list[T], int | None]]:
+        """Pages of new items with the server's total as of each."""
+        while True:
+            if self.pending:
+                win = self.pending.popleft()
+                assert win.future is not None
+                page = win.future.result()
+            else:
+                if not self.more:
+                    return
+                planned = self._plan()
+                if planned is None:
+                    return
+                win, page = planned, self._get(planned)  # nothing else to wait for
+            taken = self._take(win, page)
+            if taken is _RESYNC:
+                self._cancel()
+                self.more = True
+                continue
+            if self.stale or not self.more:
+                self._cancel()
+                self.stale = False
+            if self.more:
+                self._fill()  # the next requests go out before the caller gets this page
+            if taken:
+                yield taken, page.total
+
+    # -- checking a page ---------------------------------------------------------------------
+
+    def _take(self, win: _Window[T], page: Page[T]) -> Any:
+        """The new items of ``win``'s page after checking it against what was yielded (or
+        :data:`_RESYNC`); updates where the listing continues."""
+        items, total = page.items, page.total
+        if self.first_total is None:
+            self.first_total = total
+        if self.ident is None:
+            if self.last_total is not None and total is not None and total != self.last_total:
+                self._changed(f"the server's total went from {self.last_total} to {total}", total)
+            return self._advance(win, items, items, total)
+        ident, recent = self.ident, self.recent
+        ids = [ident(x) for x in items]
+        if self.keyset is not None and not self._keys_fit(win, items):
+            self.keyset = None  # the server does not sort or filter as assumed: offsets only
+            log.debug("listing %s: keyset paging disabled", self.lazy._describe)
+            if win.bound is not None or self.bound is not None:
+                if not self._remembers_all(None):
+                    self._changed("the server ignored the key filter", None)
+                self.bound, self.pos = None, 0 if self._remembers_all(None) else self.seq
+                return _RESYNC
+        if not self.seq:
+            new = items
+        elif win.offset == 0 and self._remembers_all(win.bound):
+            new = [x for x, i in zip(items, ids) if i not in recent]  # exact, whatever the order
+        elif not win.overlap:
+            # No room to re-read anything (a server that serves one or two items at a time):
+            # trust the offset as long as the server's total did not move.
+            if win.bound != self.last_bound or total is None or total != self.last_total:
+                return self._lost(win, items, ids, total, "the server's total moved")
+            new = [x for x, i in zip(items, ids) if i not in recent]
+        else:
+            # The anchor: the last item of the page that was yielded already. In a stable
+            # order, everything after it is new (or yielded recently, and remembered).
+            anchor = len(ids) - 1
+            while anchor >= 0 and ids[anchor] not in recent:
+                anchor -= 1
+            if anchor < 0:
+                return self._lost(
+                    win, items, ids, total, "none of the items it yielded last is still there"
+                )
+            if anchor != win.overlap - 1:
+                log.debug(
+                    "listing %s: re-aligned by %+d items",
+                    self.lazy._describe,
+                    anchor - (win.overlap - 1),
+                )
+                self.stale = True  # the requests in flight were planned before the shift
+            new = items[anchor + 1 :]
+        return self._advance(win, items, new, total)
+
+    def _keys_fit(self, win: _Window[T], items: list[T]) -> bool:
+        """Whether the page's keys are in listing order and within ``win.bound``."""
+        keyset = self.keyset
+        assert keyset is not None
+        prev = win.bound
+        for x in items:
+            k = keyset.key(x)
+            if k is None:
+                continue
+            if prev is not None and (k > prev if keyset.descending else k < prev):
+                return False
+            prev = k
+        return True
+
+    def _remembers_all(self, bound: Any) -> bool:
+        """Whether this walk yielded everything before the cursor in the listing narrowed to
+        ``bound``, and remembers all of it (so re-reading it from its start is exact)."""
+        if bound is None:
+            return self.rewindable and self.seq <= REMEMBER
+        return bound == self.tail_key and self.tail_count <= REMEMBER
+
+    def _lost(
+        self, win: _Window[T], items: list[T], ids: list[Hashable], total: int | None, why: str
+    ) -> Any:
+        """No anchor in ``win``: ask again, re-read from a point fully remembered, or report."""
+        if not win.fresh:
+            return _RESYNC  # planned on guesses about the requests before it: ask again
+        if self.keyset is not None and self._remembers_all(self.tail_key):
+            self.bound, self.pos = self.tail_key, 0
+            log.debug("listing %s: re-reading from its last key", self.lazy._describe)
+            return _RESYNC
+        if self._remembers_all(None):
+            self.bound, self.pos = None, 0
+            log.debug("listing %s: re-reading from the start", self.lazy._describe)
+            return _RESYNC
+        self._changed(why, total if win.bound is None else None)
+        new = [x for x, i in zip(items, ids) if i not in self.recent]
+        return self._advance(win, items, new, total)
+
+    def _advance(self, win: _Window[T], items: list[T], new: list[T], total: int | None) -> Any:
+        """Record ``new`` as yielded and move the cursor past ``win``'s page."""
+        if self.remaining is not None:
+            new = new[: self.remaining]
+            self.remaining -= len(new)
+        ident, keyset = self.ident, self.keyset
+        if ident is not None:
+            recent, order = self.recent, self.order
+            kept = []
+            for x in new:
+                i = ident(x)
+                if i in recent:
+                    continue  # the server sent it twice in one page
+                kept.append(x)
+                recent[i] = self.seq
+                self.seq += 1
+                order.append(i)
+                if len(order) > REMEMBER:
+                    del recent[order.popleft()]
+                if keyset is not None:
+                    k = keyset.key(x)
+                    if k == self.tail_key:
+                        self.tail_count += 1
+                    else:
+                        self.tail_key, self.tail_count = k, 1
+            new = kept
+        else:
+            self.seq += len(new)
+        end = win.offset + len(items)
+        self.bound, self.pos = win.bound, end
+        if keyset is not None and items:
+            # Continue from the last key seen: the offset then counts only the items that
+            # share it, and insertions elsewhere do not move it.
+            k = keyset.key(items[-1])
+            if k is not None and k != win.bound:
+                for same, x in enumerate(reversed(items)):
+                    if keyset.key(x) != k:
+                        self.bound, self.pos = k, same
+                        break
+        self.last_total, self.last_bound = total, win.bound
+        self.left = None if total is None else total - end
+        full = len(items) >= win.size
+        if self.remaining is not None and self.remaining <= 0:
+            self.more = False
+        elif total is None:
+            self.more = full
+        elif end >= total or not items:
+            self.more = False
+        else:
+            self.more = True
+            if not full:  # a short page while the total says there is more: a server cap
+                self.cap = len(items) if self.cap is None else min(self.cap, len(items))
+                self.stale = True
+        return new
+
+    def _changed(self, why: str, total: int | None) -> None:
+        """Raise (strict) or warn (tolerant): the guarantee cannot be kept."""
+        what = self.lazy._describe or "items"
+        message = (
+            f"the {what} listing changed while paging in a way it cannot repair: {why}"
+            f" ({self.seq} items yielded; the server counted {self.first_total} at the start"
+            + ("" if total is None else f", {total} now")
+            + ")"
+        )
+        if self.strict:
+            raise CollectionChangedError(
+                message + "; consistency='tolerant' goes on regardless",
+                yielded=self.seq,
+                total_at_start=self.first_total,
+                total_now=total,
+            )
+        log.warning("%s", message)
+        warnings.warn(message, CollectionChangedWarning, stacklevel=2)

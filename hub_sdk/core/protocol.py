@@ -36,6 +36,32 @@ class Page(Generic[T]):
     body: RawBody | None = None
 
 
+class KeyOrder:
+    """A listing order the server can continue from a key (keyset pagination).
+
+    ``field`` is the items' attribute holding the key; :meth:`key` turns its value into the
+    key as the server compares it (None: unusable); :meth:`after` gives the filters that
+    narrow the listing to the items whose key is ``bound`` or after it in listing order.
+    """
+
+    __slots__ = ("descending", "field")
+
+    def __init__(self, field: str, descending: bool) -> None:
+        self.field = field
+        self.descending = descending
+
+    def key(self, value: Any) -> Any:
+        """The key of an item whose ``field`` holds ``value``."""
+        return value
+
+    def after(self, bound: Any) -> dict[str, Any]:
+        """Filters keeping the items whose key is ``bound`` or comes after it."""
+        raise NotImplementedError  # pragma: no cover
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {'-' if self.descending else ''}{self.field}>"
+
+
 _UNDECODED: Any = object()
 
 
@@ -192,6 +218,10 @@ class WireProtocol:
     ) -> Request:
         """The request of one page: ``size`` items from ``offset``, narrowed by ``filters``."""
         raise NotImplementedError(f"the {self.name} API has no listings")
+
+    def key_order(self, order_by: str | None, filters: Mapping[str, Any]) -> KeyOrder | None:
+        """How a listing in this order can continue from a key (None: by offsets only)."""
+        return None
 
     # -- reading responses -------------------------------------------------------------------
 

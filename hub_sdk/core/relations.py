@@ -13,7 +13,7 @@ from ..errors import HubError
 
 if TYPE_CHECKING:
     from .connection import Connection
-    from .pagination import LazyList
+    from .pagination import Consistency, LazyList
     from .resource import Resource
 
 R = TypeVar("R", bound="Resource")
@@ -107,8 +107,9 @@ class ChildManager(Generic[R]):
         page_size: int | None = None,
         limit: int | None = None,
         order_by: str | None = None,
-        prefetch: bool = False,
+        prefetch: bool = True,
         progress: bool = False,
+        consistency: Consistency = "strict",
         **filters: Any,
     ) -> LazyList[R]:
         """A lazy listing of the children, narrowed by ``filters``."""
@@ -119,6 +120,7 @@ class ChildManager(Generic[R]):
             order_by=order_by,
             prefetch=prefetch,
             progress=progress,
+            consistency=consistency,
             **self._scope(filters),
         )
 

@@ -21,6 +21,7 @@ import builtins
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Optional, TypeVar, overload
 from urllib.parse import quote
 
@@ -41,7 +42,7 @@ from ._pydantic import (
     take_state,
 )
 from .exports import api_exports
-from .pagination import DEFAULT_PAGE_SIZE, LazyList
+from .pagination import Consistency, LazyList
 from .protocol import ApiResponse, Page, Snapshot, snippet
 from .relations import Children, Parent
 from .secret import redact
@@ -504,11 +505,17 @@ class Resource(BaseModel):
         page_size: int | None = None,
         limit: int | None = None,
         order_by: str | None = None,
-        prefetch: bool = False,
+        prefetch: bool = True,
         progress: bool = False,
+        consistency: Consistency = "strict",
         **filters: Any,
     ) -> LazyList[Self]:
-        """A lazy listing, narrowed by ``filters`` (sent as the API expects)."""
+        """A lazy listing, narrowed by ``filters`` (sent as the API expects).
+
+        ``page_size``: new items per request (default: growing pages); ``limit``: at most
+        this many items in all; ``consistency``: what to do when the collection changes in a
+        way the listing cannot repair (see :class:`~hub_sdk.core.LazyList`).
+        """
         cls._require("list")
         conn = cls._conn(connection)
         path = conn.protocol.collection(cls._collection_path(filters))
@@ -519,12 +526,14 @@ class Resource(BaseModel):
 
         return LazyList(
             fetch,
-            page_size=DEFAULT_PAGE_SIZE if page_size is None else page_size,
+            page_size=page_size,
             limit=limit,
             prefetch=prefetch,
             describe=cls.__name__,
             progress=progress,
             item_type=cls,
+            identity=attrgetter(cls.__resource__.id_field),
+            consistency=consistency,
         )
 
     @classmethod

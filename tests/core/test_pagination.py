@@ -75,13 +75,15 @@ def test_indexing_agrees_with_list_indexing(n, page_size, cap, data):
     assert LazyList(src, page_size=page_size)[i] == src.items[i]
 
 
-def test_indexing_fetches_only_the_page_it_needs():
+def test_indexing_fetches_only_what_it_needs():
     src = Source(10_000)
     lazy = LazyList(src, page_size=100)
     assert lazy[5_432] == 5_432
-    assert src.calls == [(5_400, 100)]
+    assert src.calls == [(5_432, 1)]
     assert lazy[10:12] == [10, 11]
     assert src.calls[-1] == (10, 2)
+    assert len(lazy) == 10_000 and lazy[3] == 3
+    assert src.calls[-1] == (0, 100)  # the first page, kept for len() and reused
 
 
 def test_out_of_range():

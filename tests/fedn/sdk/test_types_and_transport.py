@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import responses
@@ -99,17 +101,17 @@ def test_combiner_config_values_are_typed_from_strings() -> None:
 @responses.activate
 def test_listing_sends_paging_headers_and_filters() -> None:
     conn = fedn.connect(URL, default=False)
-    responses.get(
-        API + "/validations/",
-        json={
-            "count": 3,
-            "result": [
-                {"validation_id": "v1", "data": '{"acc": 0.5}'},
-                {"validation_id": "v2", "data": "not json"},
-            ],
-        },
-    )
-    responses.get(API + "/validations/", json={"count": 3, "result": [{"validation_id": "v3"}]})
+    rows = [
+        {"validation_id": "v1", "data": '{"acc": 0.5}'},
+        {"validation_id": "v2", "data": "not json"},
+        {"validation_id": "v3"},
+    ]
+
+    def page(request: Any) -> tuple[int, dict[str, str], str]:
+        skip, limit = int(request.headers["X-Skip"]), int(request.headers["X-Limit"])
+        return 200, {}, json.dumps({"count": 3, "result": rows[skip : skip + limit]})
+
+    responses.add_callback(responses.GET, API + "/validations/", callback=page)
     got = fedn.Validation.list(
         connection=conn, page_size=2, order_by="-timestamp", session_id="s1", sender__name="client0"
     ).to_list()
@@ -119,7 +121,8 @@ def test_listing_sends_paging_headers_and_filters() -> None:
     assert first.request.headers["X-Limit"] == "2" and first.request.headers["X-Skip"] == "0"
     assert first.request.headers["X-Sort-Key"] == "timestamp"
     assert first.request.headers["X-Sort-Order"] == "desc"
-    assert second.request.headers["X-Skip"] == "2"
+    # The next page re-reads the items before the cursor (here all of them) to see changes.
+    assert second.request.headers["X-Skip"] == "0" and second.request.headers["X-Limit"] == "4"
     assert "session_id=s1" in first.request.url and "sender.name=client0" in first.request.url
 
 
