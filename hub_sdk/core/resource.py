@@ -42,7 +42,7 @@ from ._pydantic import (
     take_state,
 )
 from .exports import api_exports
-from .pagination import Consistency, LazyList
+from .pagination import Consistency, Keyset, LazyList
 from .protocol import ApiResponse, Page, Snapshot, snippet
 from .relations import Children, Parent
 from .secret import redact
@@ -524,6 +524,18 @@ class Resource(BaseModel):
             page = conn.fetch_page(path, filters, offset, size, order_by, item=cls)
             return cls._bound(page, conn)
 
+        keyset: Keyset[Self] | None = None
+        order = conn.protocol.key_order(order_by, filters)
+        if order is not None and order.field in cls.model_fields:
+            key_of, read = order.key, attrgetter(order.field)
+
+            def seek(bound: Any, offset: int, size: int) -> Page[Self]:
+                narrowed = {**filters, **order.after(bound)}
+                page = conn.fetch_page(path, narrowed, offset, size, order_by, item=cls)
+                return cls._bound(page, conn)
+
+            keyset = Keyset(lambda obj: key_of(read(obj)), seek, order.descending)
+
         return LazyList(
             fetch,
             page_size=page_size,
@@ -533,6 +545,7 @@ class Resource(BaseModel):
             progress=progress,
             item_type=cls,
             identity=attrgetter(cls.__resource__.id_field),
+            keyset=keyset,
             consistency=consistency,
         )
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, TypeVar
 
 from typing_extensions import NotRequired, TypedDict
 
-from ..core.protocol import WireProtocol
+from ..core.protocol import KeyOrder, WireProtocol
 from ..core.request import Request
 
 T = TypeVar("T")
@@ -63,6 +63,42 @@ class FednProtocol(WireProtocol):
             headers["X-Sort-Order"] = "desc" if order_by.startswith("-") else "asc"
         query = encode_filters(filters)
         return self.request("GET", path, params=query, headers=headers)
+
+
+    def key_order(self, order_by: str | None, filters: Mapping[str, Any]) -> KeyOrder | None:
+        """``committed_at`` (the default order, newest first): both statestores filter on it
+        with ``__lt``/``__gte`` (the primary key sorts on SQL but filters under another name
+        on each store). Other orders page by offsets."""
+        field = "committed_at" if order_by is None else order_by.lstrip("+-")
+        if field != "committed_at":
+            return None
+        descending = order_by is None or order_by.startswith("-")
+        for op in ("lt", "lte") if descending else ("gte", "gt"):
+            if filters.get(f"committed_at__{op}") is None:  # the caller's own filter wins
+                return CommittedAtOrder(descending, op)
+        return None
+
+
+class CommittedAtOrder(KeyOrder):
+    """Listing by ``committed_at``: the controller renders it to the second (RFC 1123), so
+    keys are whole seconds and a bound keeps its whole second."""
+
+    __slots__ = ("op",)
+
+    def __init__(self, descending: bool, op: str) -> None:
+        super().__init__("committed_at", descending)
+        self.op = op
+
+    def key(self, value: Any) -> Any:
+        """``value`` to the second, as the controller renders it (None if not a datetime)."""
+        return value.replace(microsecond=0) if isinstance(value, datetime) else None
+
+    def after(self, bound: Any) -> dict[str, Any]:
+        """``committed_at`` up to the end of ``bound``'s second (newest first), or from its
+        start (oldest first)."""
+        second, tick = timedelta(seconds=1), timedelta(microseconds=1)
+        edge = {"lt": second, "lte": second - tick, "gte": timedelta(0), "gt": -tick}[self.op]
+        return {f"committed_at__{self.op}": bound + edge}
 
 
 _OPERATORS = frozenset({"gt", "lt", "gte", "lte", "ne", "eq"})
