@@ -22,6 +22,7 @@ from hub_sdk.core import FIRST_PAGE_SIZE, MAX_PAGE_SIZE, CollectionChangedWarnin
 from hub_sdk.core import pagination as paging
 from hub_sdk.core.protocol import Page
 from hub_sdk.errors import CollectionChangedError, HubError
+from tests.conftest import examples
 
 Op = tuple[str, float]
 
@@ -129,7 +130,7 @@ scripts = st.lists(st.lists(ops, max_size=6), max_size=40)
 page_sizes = st.none() | st.integers(1, 25)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(
     n=st.integers(0, 120),
     script=scripts,
@@ -157,7 +158,7 @@ def test_one_item_per_request_is_checked_by_the_total_only(n, script):
         assert got == sorted(coll.initial)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(
     n=st.integers(0, 120),
     script=scripts,
