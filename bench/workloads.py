@@ -124,16 +124,17 @@ def get_seed(spec: Spec) -> Timed:
 # -- 2. iterate every trial ----------------------------------------------------------------
 
 
-def _iterate_hub(spec: Spec, prefetch: bool) -> Timed:
+def _iterate_hub(spec: Spec, prefetch: bool | None) -> Timed:
     from hub_sdk import auger
 
     conn = _hub_connect(spec)
     auger.Trial.list(limit=1).first()
+    options = {} if prefetch is None else {"prefetch": prefetch}  # None: the default
 
     def run() -> dict[str, Any]:
         sent = conn.requests_sent
         count, total = 0, 0.0
-        for trial in auger.Trial.list(prefetch=prefetch):
+        for trial in auger.Trial.list(**options):
             count += 1
             total += trial.score_value or 0.0
         return {"items": count, "check": round(total, 3), "sdk_requests": conn.requests_sent - sent}
@@ -142,7 +143,7 @@ def _iterate_hub(spec: Spec, prefetch: bool) -> Timed:
 
 
 def iterate_hub(spec: Spec) -> Timed:
-    return _iterate_hub(spec, prefetch=False)
+    return _iterate_hub(spec, prefetch=None)
 
 
 def iterate_hub_prefetch(spec: Spec) -> Timed:
@@ -409,7 +410,7 @@ def models_seed(spec: Spec) -> Timed:
 
 
 def memory_hub(spec: Spec) -> Timed:
-    return _iterate_hub(spec, prefetch=False)
+    return _iterate_hub(spec, prefetch=None)
 
 
 def memory_hub_prefetch(spec: Spec) -> Timed:

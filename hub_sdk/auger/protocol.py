@@ -45,6 +45,7 @@ class AugerProtocol(WireProtocol):
 
     name = "auger"
     prefix = "/api/v1"
+    max_page_size = 1000  # LocalHub's cap; the recordings never asked for more than 50
     listing = AugerListing
 
     def place_params(

@@ -387,6 +387,44 @@ class Connection:
         req = codec.page_request(path, filters, offset, size, order_by)
         return self._exchange(req, lambda resp: codec.decode_page(resp, item))
 
+    def fetch_page_later(
+        self,
+        path: str,
+        filters: Mapping[str, Any],
+        offset: int,
+        size: int,
+        order_by: str | None = None,
+        *,
+        item: type[T],
+    ) -> Callable[[], Page[T]]:
+        """:meth:`fetch_page` in two steps: the request now, validating when the result is
+        called. A page fetched ahead so holds bytes, not objects. A body not even shaped
+        like JSON (truncated, an HTML page) is retried at once like any undecodable body;
+        one that fails to validate later is asked for again."""
+        codec = self.protocol
+        req = codec.page_request(path, filters, offset, size, order_by)
+
+        def read(resp: requests.Response) -> bytes:
+            content = resp.content
+            if not _json_shaped(content):
+                codec.decode_listing(content, item)  # raises the error the retries act on
+            return content
+
+        content = self._exchange(req, read)
+
+        def decode() -> Page[T]:
+            from ..errors import ResponseDecodeError
+
+            try:
+                return codec.decode_listing(content, item)
+            except ResponseDecodeError as exc:
+                if exc.retryable:
+                    return self.fetch_page(path, filters, offset, size, order_by, item=item)
+                exc.method, exc.path = exc.method or req.method, exc.path or req.path
+                raise
+
+        return decode
+
     def _wire(self, req: Request) -> Wire:
         """``req`` as it goes out: absolute URL, credential, encoded body."""
         url = self.url(req.path)
@@ -645,6 +683,12 @@ def _strip_body_credentials(data: Any) -> Any:
 
             return json.dumps({k: v for k, v in decoded.items() if k not in SECRET_KEYS}).encode()
     return data
+
+
+def _json_shaped(content: bytes) -> bool:
+    """Whether ``content`` starts and ends like a JSON object or array (a cheap check)."""
+    body = content.strip()
+    return body[:1] in (b"{", b"[") and body[-1:] in (b"}", b"]")
 
 
 def _as_is(resp: requests.Response) -> requests.Response:

@@ -20,14 +20,14 @@ from __future__ import annotations
 import logging
 import warnings
 from collections import deque
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, overload
 
 from ..errors import CollectionChangedError, ValidationError
 from .protocol import Page
 
-if TYPE_CHECKING:  # imported when a listing first prefetches
+if TYPE_CHECKING:  # imported when a listing first fetches ahead
     from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
@@ -38,7 +38,10 @@ U = TypeVar("U")
 Consistency = Literal["strict", "tolerant"]
 
 FIRST_PAGE_SIZE = 100  # new items the first request asks for (``first()`` asks for one)
-MAX_PAGE_SIZE = 1000  # pages double up to this (LocalHub's Auger cap; servers may cap lower)
+GROWTH = 4  # each next page asks for this many times more, up to the limits below
+MAX_PAGE_SIZE = 1000  # items per request at most, unless the listing says otherwise
+LAST_PAGE_SIZE = 100  # the last page of a long listing (its decoding overlaps nothing)
+PAGE_BYTES = 256 * 1024  # pages grow until a response is about this big (objects: ~6x)
 OVERLAP = 16  # items re-read before the cursor to see what changed there
 REMEMBER = 10_000  # ids of the last yielded items kept to re-align and de-duplicate
 PREFETCH_DEPTH = 2  # page requests kept in flight while iterating
@@ -51,9 +54,19 @@ class CollectionChangedWarning(UserWarning):
 
 
 class PageFetcher(Protocol[T]):
-    """Fetch up to ``size`` items starting at ``offset``; report the server's total if known."""
+    """Fetch up to ``size`` items starting at ``offset``; report the server's total if known.
 
-    def __call__(self, offset: int, size: int, /) -> Page[T]: ...  # pragma: no cover
+    It may return a function that decodes the page when called: a page fetched ahead then
+    holds bytes, and becomes objects only when the listing reaches it.
+    """
+
+    def __call__(self, offset: int, size: int, /) -> Page[T] | Callable[[], Page[T]]:
+        ...  # pragma: no cover
+
+
+def _load(fetched: Page[T] | Callable[[], Page[T]]) -> Page[T]:
+    """A fetched page, decoded now if it was fetched for later."""
+    return fetched if isinstance(fetched, Page) else fetched()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +80,7 @@ class Keyset(Generic[T]):
     """
 
     key: Callable[[T], Any]
-    fetch: Callable[[Any, int, int], Page[T]]
+    fetch: Callable[[Any, int, int], Page[T] | Callable[[], Page[T]]]
     descending: bool = True
 
 
@@ -82,7 +95,7 @@ class _Window(Generic[T]):
     overlap: int
     fresh: bool  # planned from what arrived, not from guesses about pages in flight
     first: bool = False  # the walk's first request (may reuse the listing's first page)
-    future: Future[Page[T]] | None = None
+    future: Future[Page[T] | Callable[[], Page[T]]] | None = None
 
 
 _RESYNC: Any = object()  # _take: discard the window and plan again from what arrived
@@ -91,16 +104,17 @@ _RESYNC: Any = object()  # _take: discard the window and plan again from what ar
 class LazyList(Generic[T]):
     """A lazily paginated listing.
 
-    Iterating fetches pages as needed, holding only a few: the first asks for
-    :data:`FIRST_PAGE_SIZE` items and each next one twice as many, up to
-    :data:`MAX_PAGE_SIZE` (or exactly ``page_size`` items when given), with ``prefetch``
-    keeping the next requests in flight while the caller consumes. ``limit`` caps how many
-    items the listing yields in all (``None``: every matching item).
+    Iterating fetches pages as needed: the first asks for :data:`FIRST_PAGE_SIZE` items,
+    each next one :data:`GROWTH` times as many up to ``max_page_size`` items or about
+    :data:`PAGE_BYTES` of response (or ``page_size`` new items each, when given). With
+    ``prefetch`` (the default) the next requests are in flight while the caller consumes;
+    pages fetched ahead stay bytes, and items are released as they are handed out.
+    ``limit`` caps how many items the listing yields in all (``None``: every matching item).
 
     While the collection changes, iteration, :meth:`pages`, :meth:`to_list` and slices keep
-    the guarantee in the module docstring (``consistency``). ``len()``, :attr:`total` and
-    ``bool()`` come from the first page, fetched once and kept: a snapshot. ``lst[i]`` and
-    :meth:`first` address a position at the time of the call.
+    the guarantee in the module docstring (``consistency``; it needs ``identity``, the
+    items' ids). ``len()``, :attr:`total` and ``bool()`` come from the first page, fetched
+    once and kept: a snapshot. ``lst[i]`` and :meth:`first` read a position at call time.
     """
 
     __slots__ = (
@@ -113,6 +127,7 @@ class LazyList(Generic[T]):
         "item_type",
         "keyset",
         "limit",
+        "max_page_size",
         "page_size",
         "prefetch",
         "progress",
@@ -131,6 +146,7 @@ class LazyList(Generic[T]):
         identity: Callable[[T], Hashable] | None = None,
         keyset: Keyset[T] | None = None,
         consistency: Consistency = "strict",
+        max_page_size: int = MAX_PAGE_SIZE,
     ) -> None:
         if page_size is not None and (
             not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1
@@ -159,6 +175,7 @@ class LazyList(Generic[T]):
         self.identity = identity
         self.keyset = keyset if identity is not None else None
         self.consistency: Consistency = consistency
+        self.max_page_size = max_page_size
         self._describe = describe
         self.item_type = item_type  # the resource class listed (columns of an empty frame)
         self._first: Page[T] | None = None
@@ -171,7 +188,7 @@ class LazyList(Generic[T]):
             size = self.page_size or FIRST_PAGE_SIZE
             if self.limit is not None:
                 size = max(1, min(size, self.limit))
-            self._first = self._fetch(0, size)
+            self._first = _load(self._fetch(0, size))
             self._first_size = size
         return self._first
 
@@ -191,7 +208,9 @@ class LazyList(Generic[T]):
             yield from self._iter_with_progress()
             return
         for items, _ in self._range(0, self.limit):
-            yield from items
+            items.reverse()
+            while items:
+                yield items.pop()  # the listing keeps no reference to what it handed out
 
     def _iter_with_progress(self) -> Iterator[T]:
         from .progress import progress_bar
@@ -204,8 +223,11 @@ class LazyList(Generic[T]):
                         total if self.limit is None or total is None else min(total, self.limit)
                     )
                     bar = progress_bar(expected, self._describe or "items", "items")
-                yield from items
-                bar.update(len(items))
+                n = len(items)
+                items.reverse()
+                while items:
+                    yield items.pop()
+                bar.update(n)
         finally:
             if bar is not None:
                 bar.close()
@@ -270,7 +292,7 @@ class LazyList(Generic[T]):
         first = self._first
         if first is not None and index < len(first.items):
             return first.items[index]
-        found = self._fetch(index, 1).items
+        found = _load(self._fetch(index, 1)).items
         if not found:
             raise IndexError("LazyList index out of range")
         return found[0]
@@ -279,7 +301,7 @@ class LazyList(Generic[T]):
         """The first item, or None when the listing is empty."""
         if self.limit == 0:
             return None
-        page = self._first if self._first is not None else self._fetch(0, 1)
+        page = self._first if self._first is not None else _load(self._fetch(0, 1))
         return page.items[0] if page.items else None
 
     def to_list(self, limit: int | None = None) -> list[T]:
@@ -357,11 +379,12 @@ class _Walk(Generic[T]):
         self.left: int | None = None  # items after the cursor, per the last page's total
         self.more = True  # the last page says there may be more
         self.seq = 0  # items yielded so far
-        self.recent: dict[Hashable, int] = {}  # id -> its rank in yield order
-        self.order: deque[Hashable] = deque()
+        self.recent: set[Hashable] = set()  # ids of the last REMEMBER items yielded ...
+        self.order: deque[Hashable] = deque()  # ... in the order they were
         self.tail_key: Any = None  # the key of the last yielded item ...
         self.tail_count = 0  # ... and how many yielded items in a row had it
         self.size = lazy.page_size or FIRST_PAGE_SIZE
+        self.largest = lazy.max_page_size - OVERLAP  # new items per page, learnt from pages
         self.cap: int | None = None  # the most items the server was seen to serve at once
         self.first_total: int | None = None
         self.last_total: int | None = None
@@ -387,19 +410,34 @@ class _Walk(Generic[T]):
         if self.pending and left is None:
             return None  # no total: the page in flight says whether there is more
         new = self.size if remaining is None else min(self.size, remaining)
+        if self.lazy.page_size is None and left is not None and 2 * LAST_PAGE_SIZE < left <= new:
+            # The last page: leave its last items to a small one, so that decoding this one
+            # overlaps the server rendering that one (a last page overlaps nothing).
+            new = left - LAST_PAGE_SIZE
         overlap = min(OVERLAP, pos) if self.ident is not None and self.seq else 0
         size = new + overlap
         if self.cap is not None and size > self.cap:
             size = self.cap  # re-read at most half, but at least one item when it can
             overlap = min(overlap, max(1, (size - 1) // 2), size - 1)
         if self.lazy.page_size is None:
-            self.size = min(self.size * 2, MAX_PAGE_SIZE)
+            self.size = min(self.size * GROWTH, self.largest)
         first, self.started = not self.started, True
         return _Window(self.bound, pos - overlap, size, overlap, not self.pending, first)
 
-    def _fill(self) -> None:
-        """Keep up to ``depth`` requests in flight (each in a worker thread)."""
-        while len(self.pending) < self.depth:
+    def _measure(self, page: Page[T]) -> None:
+        """Learn how many items fit in :data:`PAGE_BYTES` from ``page``'s body."""
+        if self.lazy.page_size is None and page.body is not None and len(page.items) >= 10:
+            per_item = len(page.body.content) / len(page.items)
+            fits = max(FIRST_PAGE_SIZE, int(PAGE_BYTES / per_item) - OVERLAP)
+            self.largest = min(self.largest, fits)
+            self.size = min(self.size, self.largest)
+
+    def _fill(self, arrived: int = 0) -> None:
+        """Keep ``depth`` requests in flight (each in a worker thread), besides the
+        ``arrived`` ones at the head of :attr:`pending` that are not checked yet."""
+        if not (self.seq or self.left is not None):
+            return  # the first page says whether there is more
+        while len(self.pending) - arrived < self.depth:
             win = self._plan()
             if win is None:
                 return
@@ -410,7 +448,7 @@ class _Walk(Generic[T]):
             win.future = self.executor.submit(self._get, win)
             self.pending.append(win)
 
-    def _get(self, win: _Window[T]) -> Page[T]:
+    def _get(self, win: _Window[T]) -> Page[T] | Callable[[], Page[T]]:
         lazy = self.lazy
         if win.bound is not None:
             assert self.keyset is not None
@@ -438,17 +476,23 @@ class _Walk(Generic[T]):
         """Pages of new items with the server's total as of each."""
         while True:
             if self.pending:
-                win = self.pending.popleft()
+                win = self.pending[0]
                 assert win.future is not None
-                page = win.future.result()
+                fetched = win.future.result()
+                self._fill(arrived=1)  # the next requests go out while this page is decoded
+                self.pending.popleft()
+                page = _load(fetched)
             else:
                 if not self.more:
                     return
                 planned = self._plan()
                 if planned is None:
                     return
-                win, page = planned, self._get(planned)  # nothing else to wait for
+                win, page = planned, _load(self._get(planned))  # nothing else to wait for
+            self._measure(page)
+            total = page.total
             taken = self._take(win, page)
+            del page  # only the new items stay referenced, and only until handed out
             if taken is _RESYNC:
                 self._cancel()
                 self.more = True
@@ -459,7 +503,7 @@ class _Walk(Generic[T]):
             if self.more:
                 self._fill()  # the next requests go out before the caller gets this page
             if taken:
-                yield taken, page.total
+                yield taken, total
 
     # -- checking a page ---------------------------------------------------------------------
 
@@ -472,27 +516,29 @@ class _Walk(Generic[T]):
         if self.ident is None:
             if self.last_total is not None and total is not None and total != self.last_total:
                 self._changed(f"the server's total went from {self.last_total} to {total}", total)
-            return self._advance(win, items, items, total)
+            return self._advance(win, items, None, None, range(len(items)), total)
         ident, recent = self.ident, self.recent
         ids = [ident(x) for x in items]
-        if self.keyset is not None and not self._keys_fit(win, items):
-            self.keyset = None  # the server does not sort or filter as assumed: offsets only
+        keys = None if self.keyset is None else [self.keyset.key(x) for x in items]
+        if keys is not None and not self._keys_fit(win, keys):
+            self.keyset = keys = None  # the server does not sort or filter as assumed
             log.debug("listing %s: keyset paging disabled", self.lazy._describe)
             if win.bound is not None or self.bound is not None:
                 if not self._remembers_all(None):
                     self._changed("the server ignored the key filter", None)
                 self.bound, self.pos = None, 0 if self._remembers_all(None) else self.seq
                 return _RESYNC
+        new: Sequence[int]  # indexes into the page
         if not self.seq:
-            new = items
+            new = range(len(items))
         elif win.offset == 0 and self._remembers_all(win.bound):
-            new = [x for x, i in zip(items, ids) if i not in recent]  # exact, whatever the order
+            new = [j for j, i in enumerate(ids) if i not in recent]  # exact, whatever the order
         elif not win.overlap:
             # No room to re-read anything (a server that serves one or two items at a time):
             # trust the offset as long as the server's total did not move.
             if win.bound != self.last_bound or total is None or total != self.last_total:
-                return self._lost(win, items, ids, total, "the server's total moved")
-            new = [x for x, i in zip(items, ids) if i not in recent]
+                return self._lost(win, items, ids, keys, total, "the server's total moved")
+            new = [j for j, i in enumerate(ids) if i not in recent]
         else:
             # The anchor: the last item of the page that was yielded already. In a stable
             # order, everything after it is new (or yielded recently, and remembered).
@@ -500,9 +546,8 @@ class _Walk(Generic[T]):
             while anchor >= 0 and ids[anchor] not in recent:
                 anchor -= 1
             if anchor < 0:
-                return self._lost(
-                    win, items, ids, total, "none of the items it yielded last is still there"
-                )
+                why = "none of the items it yielded last is still there"
+                return self._lost(win, items, ids, keys, total, why)
             if anchor != win.overlap - 1:
                 log.debug(
                     "listing %s: re-aligned by %+d items",
@@ -510,19 +555,18 @@ class _Walk(Generic[T]):
                     anchor - (win.overlap - 1),
                 )
                 self.stale = True  # the requests in flight were planned before the shift
-            new = items[anchor + 1 :]
-        return self._advance(win, items, new, total)
+            new = range(anchor + 1, len(items))
+        return self._advance(win, items, ids, keys, new, total)
 
-    def _keys_fit(self, win: _Window[T], items: list[T]) -> bool:
+    def _keys_fit(self, win: _Window[T], keys: list[Any]) -> bool:
         """Whether the page's keys are in listing order and within ``win.bound``."""
-        keyset = self.keyset
-        assert keyset is not None
+        assert self.keyset is not None
+        descending = self.keyset.descending
         prev = win.bound
-        for x in items:
-            k = keyset.key(x)
+        for k in keys:
             if k is None:
-                continue
-            if prev is not None and (k > prev if keyset.descending else k < prev):
+                return False  # an item without the key: offsets only, from here on
+            if prev is not None and (k > prev if descending else k < prev):
                 return False
             prev = k
         return True
@@ -535,7 +579,13 @@ class _Walk(Generic[T]):
         return bound == self.tail_key and self.tail_count <= REMEMBER
 
     def _lost(
-        self, win: _Window[T], items: list[T], ids: list[Hashable], total: int | None, why: str
+        self,
+        win: _Window[T],
+        items: list[T],
+        ids: list[Hashable],
+        keys: list[Any] | None,
+        total: int | None,
+        why: str,
     ) -> Any:
         """No anchor in ``win``: ask again, re-read from a point fully remembered, or report."""
         if not win.fresh:
@@ -549,46 +599,62 @@ class _Walk(Generic[T]):
             log.debug("listing %s: re-reading from the start", self.lazy._describe)
             return _RESYNC
         self._changed(why, total if win.bound is None else None)
-        new = [x for x, i in zip(items, ids) if i not in self.recent]
-        return self._advance(win, items, new, total)
+        new = [j for j, i in enumerate(ids) if i not in self.recent]
+        return self._advance(win, items, ids, keys, new, total)
 
-    def _advance(self, win: _Window[T], items: list[T], new: list[T], total: int | None) -> Any:
-        """Record ``new`` as yielded and move the cursor past ``win``'s page."""
+    def _advance(
+        self,
+        win: _Window[T],
+        items: list[T],
+        ids: list[Hashable] | None,
+        keys: list[Any] | None,
+        new: Sequence[int],
+        total: int | None,
+    ) -> list[T]:
+        """Record the items at ``new`` as yielded and move the cursor past ``win``'s page."""
         if self.remaining is not None:
             new = new[: self.remaining]
             self.remaining -= len(new)
-        ident, keyset = self.ident, self.keyset
-        if ident is not None:
+        if ids is not None:
             recent, order = self.recent, self.order
-            kept = []
-            for x in new:
-                i = ident(x)
-                if i in recent:
-                    continue  # the server sent it twice in one page
-                kept.append(x)
-                recent[i] = self.seq
-                self.seq += 1
-                order.append(i)
-                if len(order) > REMEMBER:
-                    del recent[order.popleft()]
-                if keyset is not None:
-                    k = keyset.key(x)
-                    if k == self.tail_key:
-                        self.tail_count += 1
-                    else:
-                        self.tail_key, self.tail_count = k, 1
-            new = kept
+            fresh = [j for j in new if ids[j] not in recent]
+            fresh_ids = [ids[j] for j in fresh]
+            before = len(recent)
+            recent.update(fresh_ids)
+            if len(recent) - before < len(fresh_ids):  # the server sent an item twice
+                recent.difference_update(fresh_ids)
+                once = dict.fromkeys(fresh_ids)
+                fresh = [j for j in fresh if once.pop(ids[j], 0) is None]
+                fresh_ids = [ids[j] for j in fresh]
+                recent.update(fresh_ids)
+            order.extend(fresh_ids)
+            for _ in range(len(order) - REMEMBER):
+                recent.discard(order.popleft())
+            self.seq += len(fresh)
+            if keys is not None and fresh:
+                last = keys[fresh[-1]]
+                run = 0
+                for j in reversed(fresh):
+                    if keys[j] != last:
+                        break
+                    run += 1
+                if run == len(fresh) and last == self.tail_key:
+                    self.tail_count += run
+                else:
+                    self.tail_key, self.tail_count = last, run
+            kept = [items[j] for j in fresh]
         else:
-            self.seq += len(new)
+            kept = [items[j] for j in new]
+            self.seq += len(kept)
         end = win.offset + len(items)
         self.bound, self.pos = win.bound, end
-        if keyset is not None and items:
+        if keys:
             # Continue from the last key seen: the offset then counts only the items that
             # share it, and insertions elsewhere do not move it.
-            k = keyset.key(items[-1])
-            if k is not None and k != win.bound:
-                for same, x in enumerate(reversed(items)):
-                    if keyset.key(x) != k:
+            k = keys[-1]
+            if k != win.bound:
+                for same, other in enumerate(reversed(keys)):
+                    if other != k:
                         self.bound, self.pos = k, same
                         break
         self.last_total, self.last_bound = total, win.bound
@@ -605,7 +671,7 @@ class _Walk(Generic[T]):
             if not full:  # a short page while the total says there is more: a server cap
                 self.cap = len(items) if self.cap is None else min(self.cap, len(items))
                 self.stale = True
-        return new
+        return kept
 
     def _changed(self, why: str, total: int | None) -> None:
         """Raise (strict) or warn (tolerant): the guarantee cannot be kept."""

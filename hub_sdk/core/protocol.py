@@ -173,6 +173,8 @@ class WireProtocol:
 
     name: str = "generic"
     prefix: str = ""
+    #: The most items one listing request asks for (the server may still serve fewer).
+    max_page_size: int = 1000
     request_id_headers: tuple[str, ...] = ("x-request-id",)
     listing: ClassVar[Any] = list
 
@@ -275,11 +277,14 @@ class WireProtocol:
     def decode_page(self, resp: requests.Response, item: type[T] | None = None) -> Page[T]:
         """Validate a listing body into ``item`` objects (plain JSON without one), in one
         pass from the bytes."""
+        return self.decode_listing(resp.content, item)
+
+    def decode_listing(self, content: bytes, item: type[T] | None = None) -> Page[T]:
+        """:meth:`decode_page` from the body's bytes."""
         import pydantic  # on first use: keeps ``import hub_sdk`` light
 
         from ._pydantic import field_errors
 
-        content = resp.content
         try:
             listing = _listing_adapter(self.listing, item).validate_json(content)
         except pydantic.ValidationError as exc:

@@ -520,19 +520,20 @@ class Resource(BaseModel):
         conn = cls._conn(connection)
         path = conn.protocol.collection(cls._collection_path(filters))
 
-        def fetch(offset: int, size: int) -> Page[Self]:
-            page = conn.fetch_page(path, filters, offset, size, order_by, item=cls)
-            return cls._bound(page, conn)
+        def fetch(offset: int, size: int) -> Callable[[], Page[Self]]:
+            # Validated when the listing reaches the page: pages fetched ahead stay bytes.
+            later = conn.fetch_page_later(path, filters, offset, size, order_by, item=cls)
+            return lambda: cls._bound(later(), conn)
 
         keyset: Keyset[Self] | None = None
         order = conn.protocol.key_order(order_by, filters)
         if order is not None and order.field in cls.model_fields:
             key_of, read = order.key, attrgetter(order.field)
 
-            def seek(bound: Any, offset: int, size: int) -> Page[Self]:
+            def seek(bound: Any, offset: int, size: int) -> Callable[[], Page[Self]]:
                 narrowed = {**filters, **order.after(bound)}
-                page = conn.fetch_page(path, narrowed, offset, size, order_by, item=cls)
-                return cls._bound(page, conn)
+                later = conn.fetch_page_later(path, narrowed, offset, size, order_by, item=cls)
+                return lambda: cls._bound(later(), conn)
 
             keyset = Keyset(lambda obj: key_of(read(obj)), seek, order.descending)
 
@@ -547,6 +548,7 @@ class Resource(BaseModel):
             identity=attrgetter(cls.__resource__.id_field),
             keyset=keyset,
             consistency=consistency,
+            max_page_size=conn.protocol.max_page_size,
         )
 
     @classmethod

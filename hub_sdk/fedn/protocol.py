@@ -31,6 +31,7 @@ class FednProtocol(WireProtocol):
 
     name = "fedn"
     prefix = "/api/v1"
+    max_page_size = 5000  # the controller has no cap; pages are bounded by bytes anyway
     request_id_headers = ("x-request-id", "x-correlation-id")
     listing = FednListing
 
@@ -91,7 +92,9 @@ class CommittedAtOrder(KeyOrder):
 
     def key(self, value: Any) -> Any:
         """``value`` to the second, as the controller renders it (None if not a datetime)."""
-        return value.replace(microsecond=0) if isinstance(value, datetime) else None
+        if not isinstance(value, datetime):
+            return None
+        return value if not value.microsecond else value.replace(microsecond=0)
 
     def after(self, bound: Any) -> dict[str, Any]:
         """``committed_at`` up to the end of ``bound``'s second (newest first), or from its

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from hub_sdk.core import FIRST_PAGE_SIZE, MAX_PAGE_SIZE, CollectionChangedWarning, Keyset, LazyList
 from hub_sdk.core import pagination as paging
-from hub_sdk.core.protocol import Page
+from hub_sdk.core.pagination import GROWTH, OVERLAP
+from hub_sdk.core.protocol import Page, RawBody
 from hub_sdk.errors import CollectionChangedError, HubError
 from tests.conftest import examples
 
@@ -257,12 +258,28 @@ def test_pages_grow_from_a_small_first_one_to_the_cap():
     assert got == sorted(coll.initial)
     sizes = [size for _, _, size in coll.requests]
     assert sizes[0] == FIRST_PAGE_SIZE
-    assert sizes[1:4] == [2 * FIRST_PAGE_SIZE + paging.OVERLAP, 4 * FIRST_PAGE_SIZE + 16, 816]
-    assert max(sizes) <= MAX_PAGE_SIZE + paging.OVERLAP and sizes[-2] <= MAX_PAGE_SIZE
-    assert len(coll.requests) <= 26  # 20,000 items: ~1,000 at a time once grown
+    assert sizes[1:3] == [GROWTH * FIRST_PAGE_SIZE + OVERLAP, MAX_PAGE_SIZE]
+    assert max(sizes) == MAX_PAGE_SIZE  # never more than the server serves
+    assert len(coll.requests) <= 23  # 20,000 items: ~1,000 at a time once grown
     fixed = Collection(100)
     list(listing(fixed, page_size=30))
     assert [size for _, _, size in fixed.requests] == [30, 46, 46, 46]
+
+
+def test_pages_stay_within_a_byte_budget():
+    """Big items make smaller pages: objects cost ~10x their JSON, and memory stays bounded."""
+    rows = list(range(5_000))
+    item_bytes = 2_000
+    seen: list[int] = []
+
+    def fetch(offset: int, size: int) -> Page[int]:
+        seen.append(size)
+        items = rows[offset : offset + size]
+        return Page(items, len(rows), RawBody(b"x" * (item_bytes * len(items)), None))
+
+    got = list(LazyList(fetch, identity=lambda x: x, prefetch=False, max_page_size=5_000))
+    assert got == rows
+    assert max(seen) <= paging.PAGE_BYTES // item_bytes + OVERLAP
 
 
 def test_first_and_len_stay_cheap():
@@ -277,3 +294,12 @@ def test_invalid_consistency_is_rejected():
     with pytest.raises(HubError) as err:
         LazyList(Collection(1).fetch, consistency="loose")  # type: ignore[arg-type]
     assert "consistency" in str(err.value)
+
+
+def test_an_item_sent_twice_in_one_page_is_yielded_once():
+    def fetch(offset: int, size: int) -> Page[int]:
+        rows = [1, 2, 2, 3, 4, 4, 5][offset : offset + size]
+        return Page(rows, 7)
+
+    lazy = LazyList(fetch, identity=lambda x: x, prefetch=False, page_size=3)
+    assert list(lazy) == [1, 2, 3, 4, 5]

@@ -53,13 +53,13 @@ def test_committed_at_orders_continue_from_a_key() -> None:
 def _spy(conn: fedn.FednConnection) -> list[dict[str, Any]]:
     """Record the filters of every page request ``conn`` sends."""
     sent: list[dict[str, Any]] = []
-    real = conn.fetch_page
+    real = conn.fetch_page_later
 
-    def fetch_page(path: str, filters: Any, *args: Any, **kw: Any) -> Any:
+    def fetch_page_later(path: str, filters: Any, *args: Any, **kw: Any) -> Any:
         sent.append(dict(filters))
         return real(path, filters, *args, **kw)
 
-    conn.fetch_page = fetch_page  # type: ignore[method-assign]
+    conn.fetch_page_later = fetch_page_later  # type: ignore[method-assign]
     return sent
 
 
