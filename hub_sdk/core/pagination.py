@@ -12,7 +12,9 @@ really continues, whatever was inserted or deleted before it; the ids of the las
 from the start of what it remembers completely, or reports the change. Where the server can
 filter on the sort key (FEDn's ``committed_at``), pages continue from the last key seen
 (*keyset* pagination, see :class:`Keyset`), so offsets stay small and insertions elsewhere
-do not shift them. This relies on the server keeping items in a stable relative order.
+do not shift them. This relies on the server keeping items in a stable relative order; a
+server that serves one item per request leaves no room to re-read, and is checked only by
+its total.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ MAX_PAGE_SIZE = 1000  # items per request at most, unless the listing says other
 LAST_PAGE_SIZE = 100  # the last page of a long listing (its decoding overlaps nothing)
 PAGE_BYTES = 256 * 1024  # pages grow until a response is about this big (objects: ~6x)
 OVERLAP = 16  # items re-read before the cursor to see what changed there
+LOOKBACK = 512  # how much further back a listing looks once when the overlap shows nothing
 REMEMBER = 10_000  # ids of the last yielded items kept to re-align and de-duplicate
 PREFETCH_DEPTH = 2  # page requests kept in flight while iterating
 log = logging.getLogger("hub_sdk")
@@ -394,6 +397,7 @@ class _Walk(Generic[T]):
         self.executor: ThreadPoolExecutor | None = None
         self.stale = False  # the requests in flight rest on guesses that turned out wrong
         self.started = False
+        self.lookback = 0  # extra items to re-read: the last page showed nothing yielded
 
     # -- planning ----------------------------------------------------------------------------
 
@@ -414,7 +418,8 @@ class _Walk(Generic[T]):
             # The last page: leave its last items to a small one, so that decoding this one
             # overlaps the server rendering that one (a last page overlaps nothing).
             new = left - LAST_PAGE_SIZE
-        overlap = min(OVERLAP, pos) if self.ident is not None and self.seq else 0
+        overlap = min(OVERLAP + self.lookback, pos) if self.ident is not None and self.seq else 0
+        new = max(1, min(new, self.lazy.max_page_size - overlap)) if self.lookback else new
         size = new + overlap
         if self.cap is not None and size > self.cap:
             size = self.cap  # re-read at most half, but at least one item when it can
@@ -548,6 +553,7 @@ class _Walk(Generic[T]):
             if anchor < 0:
                 why = "none of the items it yielded last is still there"
                 return self._lost(win, items, ids, keys, total, why)
+            self.lookback = 0
             if anchor != win.overlap - 1:
                 log.debug(
                     "listing %s: re-aligned by %+d items",
@@ -598,6 +604,11 @@ class _Walk(Generic[T]):
             self.bound, self.pos = None, 0
             log.debug("listing %s: re-reading from the start", self.lazy._describe)
             return _RESYNC
+        if LOOKBACK and not self.lookback and win.offset > 0:
+            self.lookback = LOOKBACK  # what it yielded before those may still be there
+            log.debug("listing %s: looking further back", self.lazy._describe)
+            return _RESYNC
+        self.lookback = 0
         self._changed(why, total if win.bound is None else None)
         new = [j for j, i in enumerate(ids) if i not in self.recent]
         return self._advance(win, items, ids, keys, new, total)

@@ -303,3 +303,19 @@ def test_an_item_sent_twice_in_one_page_is_yielded_once():
 
     lazy = LazyList(fetch, identity=lambda x: x, prefetch=False, page_size=3)
     assert list(lazy) == [1, 2, 3, 4, 5]
+
+
+def test_it_looks_further_back_when_the_items_before_the_cursor_vanish(monkeypatch):
+    """Past what it can re-read from the start, deleting the items just before the cursor
+    (but not older ones) is still repaired: it looks further back once, for older ones."""
+    monkeypatch.setattr(paging, "REMEMBER", 200)
+    coll = Collection(2_000)
+    got: list[int] = []
+    for x in listing(coll, page_size=40):
+        got.append(x)
+        if len(got) % 40 == 0:  # the newest 20 items yielded go, before the next page
+            with coll.lock:
+                for victim in got[-20:]:
+                    coll._delete(victim)
+    assert_exactly_once(got, coll)
+    assert any(size > 40 + OVERLAP for _, _, size in coll.requests)  # it looked back
