@@ -20,6 +20,7 @@ its total.
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
@@ -439,21 +440,35 @@ class _Walk(Generic[T]):
 
     def _fill(self, arrived: int = 0) -> None:
         """Keep ``depth`` requests in flight (each in a worker thread), besides the
-        ``arrived`` ones at the head of :attr:`pending` that are not checked yet."""
+        ``arrived`` ones at the head of :attr:`pending` that are not checked yet.
+
+        Returns once the new requests are on their way: decoding a page holds the GIL in
+        one long call, and a worker that had not sent its request yet would wait for it.
+        """
         if not (self.seq or self.left is not None):
             return  # the first page says whether there is more
+        started: list[threading.Event] = []
         while len(self.pending) - arrived < self.depth:
             win = self._plan()
             if win is None:
-                return
+                break
             if self.executor is None:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self.executor = ThreadPoolExecutor(self.depth, thread_name_prefix="hub-sdk-page")
-            win.future = self.executor.submit(self._get, win)
+            event = threading.Event()
+            win.future = self.executor.submit(self._get, win, event)
             self.pending.append(win)
+            started.append(event)
+        for event in started:
+            # Once it runs, the worker keeps the GIL until its socket send gives it up.
+            event.wait(0.05)
 
-    def _get(self, win: _Window[T]) -> Page[T] | Callable[[], Page[T]]:
+    def _get(
+        self, win: _Window[T], started: threading.Event | None = None
+    ) -> Page[T] | Callable[[], Page[T]]:
+        if started is not None:
+            started.set()
         lazy = self.lazy
         if win.bound is not None:
             assert self.keyset is not None
