@@ -387,22 +387,13 @@ class Connection:
         req = codec.page_request(path, filters, offset, size, order_by)
         return self._exchange(req, lambda resp: codec.decode_page(resp, item))
 
-    def fetch_page_later(
-        self,
-        path: str,
-        filters: Mapping[str, Any],
-        offset: int,
-        size: int,
-        order_by: str | None = None,
-        *,
-        item: type[T],
-    ) -> Callable[[], Page[T]]:
-        """:meth:`fetch_page` in two steps: the request now, validating when the result is
-        called. A page fetched ahead so holds bytes, not objects. A body not even shaped
-        like JSON (truncated, an HTML page) is retried at once like any undecodable body;
-        one that fails to validate later is asked for again."""
+    def send_page(self, request: Request, *, item: type[T]) -> Callable[[], Page[T]]:
+        """Send a page ``request`` (from the protocol's ``page_request``) now; validate its
+        listing into ``item`` objects when the result is called, so a page fetched ahead
+        holds bytes, not objects. A body not even shaped like JSON (truncated, an HTML page)
+        is retried at once like any undecodable body; one that fails to validate later is
+        asked for again, as :meth:`fetch_page` would."""
         codec = self.protocol
-        req = codec.page_request(path, filters, offset, size, order_by)
 
         def read(resp: requests.Response) -> bytes:
             content = resp.content
@@ -410,7 +401,7 @@ class Connection:
                 codec.decode_listing(content, item)  # raises the error the retries act on
             return content
 
-        content = self._exchange(req, read)
+        content = self._exchange(request, read)
 
         def decode() -> Page[T]:
             from ..errors import ResponseDecodeError
@@ -419,8 +410,8 @@ class Connection:
                 return codec.decode_listing(content, item)
             except ResponseDecodeError as exc:
                 if exc.retryable:
-                    return self.fetch_page(path, filters, offset, size, order_by, item=item)
-                exc.method, exc.path = exc.method or req.method, exc.path or req.path
+                    return self._exchange(request, lambda resp: codec.decode_page(resp, item))
+                exc.method, exc.path = exc.method or request.method, exc.path or request.path
                 raise
 
         return decode

@@ -520,19 +520,23 @@ class Resource(BaseModel):
         conn = cls._conn(connection)
         path = conn.protocol.collection(cls._collection_path(filters))
 
+        codec = conn.protocol
+
         def fetch(offset: int, size: int) -> Callable[[], Page[Self]]:
             # Validated when the listing reaches the page: pages fetched ahead stay bytes.
-            later = conn.fetch_page_later(path, filters, offset, size, order_by, item=cls)
+            request = codec.page_request(path, filters, offset, size, order_by)
+            later = conn.send_page(request, item=cls)
             return lambda: cls._bound(later(), conn)
 
         keyset: Keyset[Self] | None = None
-        order = conn.protocol.key_order(order_by, filters)
+        order = codec.key_order(order_by, filters)
         if order is not None and order.field in cls.model_fields:
             key_of, read = order.key, attrgetter(order.field)
 
             def seek(bound: Any, offset: int, size: int) -> Callable[[], Page[Self]]:
                 narrowed = {**filters, **order.after(bound)}
-                later = conn.fetch_page_later(path, narrowed, offset, size, order_by, item=cls)
+                request = codec.page_request(path, narrowed, offset, size, order_by)
+                later = conn.send_page(request, item=cls)
                 return lambda: cls._bound(later(), conn)
 
             keyset = Keyset(lambda obj: key_of(read(obj)), seek, order.descending)
@@ -548,7 +552,7 @@ class Resource(BaseModel):
             identity=attrgetter(cls.__resource__.id_field),
             keyset=keyset,
             consistency=consistency,
-            max_page_size=conn.protocol.max_page_size,
+            max_page_size=codec.max_page_size,
         )
 
     @classmethod

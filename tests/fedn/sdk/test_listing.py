@@ -53,13 +53,13 @@ def test_committed_at_orders_continue_from_a_key() -> None:
 def _spy(conn: fedn.FednConnection) -> list[dict[str, Any]]:
     """Record the filters of every page request ``conn`` sends."""
     sent: list[dict[str, Any]] = []
-    real = conn.fetch_page_later
+    real = conn.send_page
 
-    def fetch_page_later(path: str, filters: Any, *args: Any, **kw: Any) -> Any:
-        sent.append(dict(filters))
-        return real(path, filters, *args, **kw)
+    def send_page(request: Any, **kw: Any) -> Any:
+        sent.append(dict(request.query or {}))
+        return real(request, **kw)
 
-    conn.fetch_page_later = fetch_page_later  # type: ignore[method-assign]
+    conn.send_page = send_page  # type: ignore[method-assign]
     return sent
 
 
