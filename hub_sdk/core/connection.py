@@ -404,15 +404,15 @@ class Connection:
         content = self._exchange(request, read)
 
         def decode() -> Page[T]:
-            from ..errors import ResponseDecodeError
-
             try:
                 return codec.decode_listing(content, item)
-            except ResponseDecodeError as exc:
-                if exc.retryable:
+            except (HubError, RecursionError) as exc:
+                bad = _as_decode_error(exc)
+                if getattr(bad, "retryable", False):
                     return self._exchange(request, lambda resp: codec.decode_page(resp, item))
-                exc.method, exc.path = exc.method or request.method, exc.path or request.path
-                raise
+                bad.method = bad.method or request.method
+                bad.path = bad.path or shown_path(request.path)
+                raise bad from None
 
         return decode
 

@@ -76,3 +76,17 @@ def test_pages_fetched_ahead_are_checked_like_any(hub):
     assert got == rows
     sizes = [json.loads(c.request.body)["limit"] for c in responses.calls]
     assert sizes[0] == 100 and len(sizes) < 10  # pages grow
+
+
+@responses.activate
+def test_a_page_that_defeats_the_decoder_is_a_typed_error(hub, monkeypatch):
+    from tests.core.conftest import Widget
+
+    def recurse(*args: Any, **kw: Any) -> Any:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    responses.get(f"{URL}/api/v1/widgets", json=listing([1]))
+    monkeypatch.setattr(hub.protocol, "decode_listing", recurse)
+    with pytest.raises(ResponseDecodeError) as err:
+        Widget.list(connection=hub).to_list()
+    assert "nests too deeply" in str(err.value) and err.value.method == "GET"
