@@ -43,7 +43,6 @@ Consistency = Literal["strict", "tolerant"]
 FIRST_PAGE_SIZE = 100  # new items the first request asks for (``first()`` asks for one)
 GROWTH = 4  # each next page asks for this many times more, up to the limits below
 MAX_PAGE_SIZE = 1000  # items per request at most, unless the listing says otherwise
-LAST_PAGE_SIZE = 100  # the last page of a long listing (its decoding overlaps nothing)
 PAGE_BYTES = 256 * 1024  # pages grow until a response is about this big (objects: ~6x)
 OVERLAP = 16  # items re-read before the cursor to see what changed there
 LOOKBACK = 512  # how much further back a listing looks once when the overlap shows nothing
@@ -415,10 +414,6 @@ class _Walk(Generic[T]):
         if self.pending and left is None:
             return None  # no total: the page in flight says whether there is more
         new = self.size if remaining is None else min(self.size, remaining)
-        if self.lazy.page_size is None and left is not None and 2 * LAST_PAGE_SIZE < left <= new:
-            # The last page: leave its last items to a small one, so that decoding this one
-            # overlaps the server rendering that one (a last page overlaps nothing).
-            new = left - LAST_PAGE_SIZE
         overlap = min(OVERLAP + self.lookback, pos) if self.ident is not None and self.seq else 0
         new = max(1, min(new, self.lazy.max_page_size - overlap)) if self.lookback else new
         size = new + overlap
