@@ -109,7 +109,10 @@ def decide(
         return Decision(False, reason=f"gave up after {attempt + 1} attempts")
     if outcome is Outcome.STATUS and status not in policy.statuses:
         return Decision(False, reason=f"status {status} is not retryable")
-    never_processed = outcome is Outcome.CONNECT_FAILED or status == 429
+    # Nothing was processed: the connection never opened, or the server answered 429.
+    never_processed = outcome is Outcome.CONNECT_FAILED or (
+        outcome is Outcome.STATUS and status == 429
+    )
     if not never_processed and not is_idempotent(method):
         return Decision(False, reason=f"{method.upper()} is not idempotent")
     delay = backoff_delay(attempt, policy, jitter)
