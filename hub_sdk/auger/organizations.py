@@ -23,8 +23,12 @@ class Organization(
     object="organization",
     create_required="name",
     read_only="subdomain main_bucket status state_machine is_demo error_message",
+    inputs={"role_to_assume_arn": str},
 ):
-    """An organization; deleting one is asynchronous (it answers ``status="terminating"``)."""
+    """An organization; deleting one is asynchronous (it answers ``status="terminating"``).
+
+    ``role_to_assume_arn`` is written (``update``) but never read back.
+    """
 
     id: int
     name: str | None = None

@@ -30,7 +30,13 @@ import pydantic_core
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 from typing_extensions import Self
 
-from ..errors import ResponseDecodeError, UnsupportedActionError, ValidationError, describe
+from ..errors import (
+    ResponseDecodeError,
+    UnsupportedActionError,
+    ValidationError,
+    describe,
+    suggest,
+)
 from . import context
 from ._pydantic import (
     copier,
@@ -59,6 +65,7 @@ R = TypeVar("R", bound="Resource")
 _registry: dict[str, dict[str, type[Resource]]] = {}
 _registry_lock = threading.Lock()
 _input_models: dict[type[Any], type[BaseModel]] = {}
+_known_inputs: dict[type[Any], frozenset[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -303,6 +310,21 @@ class Resource(BaseModel):
         # Plain JSON for the server's copy: no response (or request) objects.
         return pickle_state(self, _connection=None, _raw=self._pristine())
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Assign a field (validated); an unknown name or a wrong type is a ValidationError."""
+        cls = type(self)
+        if name[:1] != "_" and name not in cls.model_fields:
+            extra = self.__pydantic_extra__
+            if (extra is None or name not in extra) and not hasattr(cls, name):
+                problem = (name, cls._unknown_field(name, f"save(extra={{{name!r}: ...}})"))
+                raise ValidationError.from_fields(f"cannot set {cls.__name__}.{name}", [problem])
+        try:
+            super().__setattr__(name, value)
+        except pydantic.ValidationError as exc:
+            raise ValidationError.from_fields(
+                f"invalid value for {cls.__name__}.{name}", field_errors(exc)
+            ) from None
+
     @classmethod
     def cache_key(cls, id: Any) -> tuple[str, str, str]:
         """The connection-cache key of the object ``id`` of this class."""
@@ -422,6 +444,52 @@ class Resource(BaseModel):
     # -- input validation --------------------------------------------------------------------
 
     @classmethod
+    def _path_params(cls) -> frozenset[str]:
+        """The placeholders of the resource's path (``endpoint_id`` of ``endpoints/{...}``)."""
+        path = cls.__resource__.path or ""
+        return frozenset(part.split("}", 1)[0] for part in path.split("{")[1:])
+
+    @classmethod
+    def _known(cls) -> frozenset[str]:
+        """The argument names ``create``/``update`` take: fields, aliases, inputs, path."""
+        known = _known_inputs.get(cls)
+        if known is None:
+            cls.model_rebuild()
+            names = {n for n, info in cls.model_fields.items()}
+            names |= {info.alias for info in cls.model_fields.values() if info.alias}
+            known = frozenset(names | set(cls.__resource__.inputs) | cls._path_params())
+            _known_inputs[cls] = known
+        return known
+
+    @classmethod
+    def _unknown_field(cls, name: str, escape: str | None) -> str:
+        """Why ``name`` is refused: not a field (the nearest one), and the escape hatch."""
+        reason = f"is not a {cls.__name__} field{suggest(name, cls._known())}"
+        if escape is None:
+            return reason
+        return f"{reason}; to send a field the server knows but the SDK does not, use {escape}"
+
+    @classmethod
+    def _extra_fields(cls, extra: Mapping[str, Any] | None, action: str) -> dict[str, Any]:
+        """``extra=``: fields the SDK does not declare, sent as given (checked: not declared)."""
+        if extra is None:
+            return {}
+        what = f"invalid arguments for {cls.__name__}.{action}"
+        if not isinstance(extra, Mapping) or not all(isinstance(k, str) for k in extra):
+            raise ValidationError.from_fields(
+                what, [("extra", "must be a mapping of field names to values")]
+            )
+        known = cls._known()
+        declared = [
+            (f"extra.{k}", f"is a declared field: pass it as {k}=... (validated)")
+            for k in extra
+            if k in known
+        ]
+        if declared:
+            raise ValidationError.from_fields(what, declared)
+        return dict(extra)
+
+    @classmethod
     def _input_model(cls) -> type[BaseModel]:
         model = _input_models.get(cls)
         if model is None:
@@ -452,9 +520,14 @@ class Resource(BaseModel):
 
         Raises :class:`~hub_sdk.errors.ValidationError` naming every bad or missing field.
         """
+        known = cls._known()
+        escape = "extra={%r: ...}" if action in ("create", "update") else None
         problems: builtins.list[tuple[str, str]] = [
-            (name, "is required") for name in required if fields.get(name) is None
+            (name, cls._unknown_field(name, escape and escape % name))
+            for name in fields
+            if name not in known
         ]
+        problems += [(name, "is required") for name in required if fields.get(name) is None]
         what = f"invalid arguments for {cls.__name__}.{action}"
         try:
             model = cls._input_model().model_validate(dict(fields))
@@ -556,11 +629,22 @@ class Resource(BaseModel):
         )
 
     @classmethod
-    def create(cls, *, connection: Connection | None = None, **fields: Any) -> Self:
-        """Create an object; arguments are validated before anything is sent."""
+    def create(
+        cls,
+        *,
+        connection: Connection | None = None,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Self:
+        """Create an object; arguments are validated before anything is sent.
+
+        An unknown argument is refused; ``extra`` sends fields the SDK does not declare as
+        given (for a server newer than the SDK).
+        """
         cls._require("create")
+        more = cls._extra_fields(extra, "create")
         conn = cls._conn(connection)
-        body = cls._create_body(fields, conn)
+        body = {**cls._create_body(fields, conn), **more}
         with conn.cache.writing(cls._key_of(fields.get(cls.__resource__.id_field))):
             resp = conn.request(
                 "POST", conn.protocol.collection(cls._collection_path(fields)), body=body
@@ -575,10 +659,21 @@ class Resource(BaseModel):
         return cls.validate_input(fields, required=cls.__resource__.create_required)
 
     @classmethod
-    def update(cls, id: Any, *, connection: Connection | None = None, **fields: Any) -> Self:
-        """Update the object ``id`` with ``fields`` (validated first); returns the new state."""
+    def update(
+        cls,
+        id: Any,
+        *,
+        connection: Connection | None = None,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Self:
+        """Update the object ``id`` with ``fields`` (validated first); returns the new state.
+
+        ``extra`` sends fields the SDK does not declare, as given.
+        """
         cls._require("update")
-        body = cls.validate_input(fields, action="update")
+        more = cls._extra_fields(extra, "update")
+        body = {**cls.validate_input(fields, action="update"), **more}
         conn = cls._conn(connection)
         path = cls._item_path(id, fields)
         with conn.cache.writing(cls._key_of(id)):
@@ -643,23 +738,36 @@ class Resource(BaseModel):
         dumped = self.model_dump(mode="json", include=changed)
         return {k: dumped[k] for k in sorted(changed) if k in dumped}
 
-    def save(self) -> Self:
-        """Send the changed writable fields (or create an object built locally)."""
+    def save(self, *, extra: Mapping[str, Any] | None = None) -> Self:
+        """Send the changed writable fields (or create an object built locally).
+
+        ``extra`` sends fields the SDK does not declare as well, as given.
+        """
         cls = type(self)
-        conn = cls._conn(self._connection)
         if self._raw is None:
             cls._require("create")
+            more = cls._extra_fields(extra, "create")
             body = self.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-            missing = [
+            known = cls._known()
+            problems = [
+                (n, cls._unknown_field(n, f"save(extra={{{n!r}: ...}})"))
+                for n in body
+                if n not in known
+            ]
+            problems += [
                 (n, "is required") for n in self.__resource__.create_required if body.get(n) is None
             ]
-            if missing:
-                raise ValidationError.from_fields(f"invalid {cls.__name__} to create", missing)
+            if problems:
+                raise ValidationError.from_fields(f"invalid {cls.__name__} to create", problems)
+            conn = cls._conn(self._connection)
             path = conn.protocol.collection(cls._collection_path(body))
+            body.update(more)
             method = "POST"
         else:
             cls._require("update")
-            body = self.changes()
+            more = cls._extra_fields(extra, "update")
+            conn = cls._conn(self._connection)
+            body = {**self.changes(), **more}
             if not body:
                 return self
             path = cls._item_path(self.pk, self._path_values())

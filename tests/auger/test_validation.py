@@ -96,3 +96,35 @@ def test_login_needs_credentials():
     with pytest.raises(ValidationError) as err:
         auger.login("", "", url="http://127.0.0.1:9")
     assert set(err.value.fields) == {"email", "password"}
+
+
+# -- strict at the edge: unknown fields -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "nearest"),
+    [
+        (lambda: auger.Experiment.create(name="a", project_id=1, nme="typo"), "nme", "name"),
+        (lambda: auger.Experiment.update("e1", nme="typo"), "nme", "name"),
+    ],
+)
+def test_unknown_fields_never_reach_the_server(conn, hub, call, field, nearest):
+    before = requests_to(hub)
+    with pytest.raises(ValidationError) as err:
+        call()
+    assert err.value.fields == [field], err.value.field_errors
+    if nearest:
+        assert f"did you mean {nearest!r}" in str(err.value)
+    assert requests_to(hub) == before
+
+
+def test_assigning_unknown_fields_or_wrong_types_is_our_error(conn, hub):
+    exp = auger.Experiment.list(limit=1).first()
+    assert exp is not None
+    before = requests_to(hub)
+    with pytest.raises(ValidationError, match="did you mean 'name'"):
+        exp.nme = "typo"
+    with pytest.raises(ValidationError) as err:
+        exp.project_id = "abc"  # type: ignore[assignment]
+    assert err.value.fields == ["project_id"]
+    assert exp.changes() == {} and requests_to(hub) == before

@@ -143,3 +143,10 @@ def test_every_cli_verb_is_one_the_resource_declares(api: str) -> None:
                 assert verb in cls.__resource__.actions, f"{name} {verb}"
             else:
                 assert callable(getattr(cls, verb, None)), f"{name} {verb}: no such method"
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_no_writable_resource_declares_a_field_called_extra(cls: type[Resource]) -> None:
+    """``create(extra={...})`` / ``save(extra=...)`` is the escape hatch for undeclared fields."""
+    if cls.__resource__.actions & {"create", "update"}:
+        assert "extra" not in _fields(cls) | _inputs(cls), cls.__name__

@@ -1,0 +1,80 @@
+"""Strict at the edge: unknown fields and wrong types are clear errors before anything
+is sent."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub_sdk.errors import ValidationError
+
+from .conftest import Gadget, Widget
+
+# -- unknown fields ----------------------------------------------------------------------------
+
+
+def test_create_and_update_refuse_unknown_fields_naming_the_nearest(toy, conn):
+    toy.add("widgets", name="a")
+    before = len(toy.log)
+    with pytest.raises(ValidationError) as err:
+        Widget.create(name="a", nme="typo")
+    assert err.value.fields == ["nme"] and "did you mean 'name'" in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        Widget.update(1, sise=3)
+    assert err.value.fields == ["sise"] and "did you mean 'size'" in str(err.value)
+    assert len(toy.log) == before
+
+
+def test_assigning_an_unknown_field_is_refused(toy, conn):
+    toy.add("widgets", name="a")
+    w = Widget.get(1)
+    with pytest.raises(ValidationError) as err:
+        w.nme = "typo"
+    assert err.value.fields == ["nme"] and "did you mean 'name'" in str(err.value)
+    assert "extra=" in str(err.value)  # says how to send a field the SDK does not declare
+    assert w.changes() == {} and "nme" not in (w.model_extra or {})
+
+
+def test_a_local_object_with_unknown_fields_is_not_created(toy, conn):
+    before = len(toy.log)
+    with pytest.raises(ValidationError) as err:
+        Gadget(id="g9", name="a", nme="typo").save()
+    assert err.value.fields == ["nme"]
+    assert len(toy.log) == before
+
+
+def test_fields_the_server_sent_stay_writable(toy, conn):
+    toy.add("widgets", name="a", colour="red")  # a field the SDK does not declare
+    w = Widget.get(1)
+    assert w.model_extra == {"colour": "red"}
+    w.colour = "blue"
+    assert w.changes() == {"colour": "blue"}
+    w.save()
+    assert toy.log[-1][2]["colour"] == "blue"
+
+
+def test_extra_sends_undeclared_fields_explicitly(toy, conn):
+    created = Widget.create(name="a", extra={"colour": "red"})
+    assert toy.log[-1][2]["colour"] == "red" and created.model_extra == {"colour": "red"}
+    Widget.update(created.id, extra={"colour": "green"})
+    assert toy.log[-1][2]["colour"] == "green"
+    w = Widget.get(created.id)
+    w.size = 2
+    w.save(extra={"shape": "round"})
+    assert {k: toy.log[-1][2].get(k) for k in ("size", "shape")} == {"size": 2, "shape": "round"}
+    before = len(toy.log)
+    with pytest.raises(ValidationError) as err:
+        Widget.create(name="a", extra={"size": "big"})  # declared: pass it as a keyword
+    assert err.value.fields == ["extra.size"]
+    with pytest.raises(ValidationError) as err:
+        Widget.create(name="a", extra=["colour"])
+    assert err.value.fields == ["extra"]
+    assert len(toy.log) == before
+
+
+def test_a_wrong_type_on_assignment_is_our_validation_error(toy, conn):
+    toy.add("widgets", name="a")
+    w = Widget.get(1)
+    with pytest.raises(ValidationError) as err:
+        w.size = "not a number"
+    assert err.value.fields == ["size"] and "Widget" in str(err.value)
+    assert w.size is None
