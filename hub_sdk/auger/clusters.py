@@ -20,6 +20,7 @@ class ClusterTask(
     AugerResource,
     path="cluster_tasks",
     actions="list get create update",
+    filters="project_id status",
     object="cluster_task",
     create_required="name",
     read_only="project_id cluster_id",
@@ -59,6 +60,7 @@ class Cluster(
     AugerResource,
     path="clusters",
     actions="list get create delete",
+    filters="organization_id",
     object="cluster",
     create_required="name organization_id",
     inputs={"project_id": int},
@@ -96,6 +98,7 @@ class ClusterStatus(
     AugerResource,
     path="cluster_statuses",
     actions="list",
+    filters="cluster_id",
     object="cluster_status",
     repr_fields="cpu_status memory_status",
 ):

@@ -48,6 +48,7 @@ class Endpoint(
     AugerResource,
     path="endpoints",
     actions="list get create update delete",
+    filters="project_id",
     object="endpoint",
     create_required="pipeline_id",
     writable="name",

@@ -27,6 +27,7 @@ class Experiment(
     AugerResource,
     path="experiments",
     actions="list get create update delete",
+    filters="project_id",
     object="experiment",
     create_required="name",
     read_only="dataset_manifest data_path_url",
@@ -56,6 +57,7 @@ class ExperimentSession(
     AugerResource,
     path="experiment_sessions",
     actions="list get create update",
+    filters="project_id experiment_id status",
     object="experiment_session",
     create_required="experiment_id",
     read_only="number notebook_uid embedded_pipelines starter_user_id",
@@ -117,6 +119,7 @@ class ProjectRun(
     AugerResource,
     path="project_runs",
     actions="list get create update",
+    filters="project_id",
     object="project_run",
     create_required="notebook_uid",
 ):

@@ -129,6 +129,7 @@ class ProjectFile(
     AugerResource,
     path="project_files",
     actions="list get create delete",
+    filters="project_id",
     object="project_file",
     create_required="name url",
     repr_fields="name url status",

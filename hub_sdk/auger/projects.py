@@ -24,6 +24,7 @@ class Project(
     AugerResource,
     path="projects",
     actions="list get create update delete",
+    filters="organization_id",
     object="project",
     create_required="name organization_id",
     read_only=(
@@ -81,7 +82,12 @@ class Project(
 
 
 class PodLog(
-    AugerResource, path="pod_logs", actions="list", object="pod_log", repr_fields="pod_name"
+    AugerResource,
+    path="pod_logs",
+    actions="list",
+    filters="project_id",
+    object="pod_log",
+    repr_fields="pod_name",
 ):
     """One log line of a project pod (list them with ``project.pod_logs()``)."""
 

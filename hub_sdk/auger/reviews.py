@@ -18,6 +18,7 @@ class ReviewAlert(
     AugerResource,
     path="review_alerts",
     actions="list get create update delete",
+    filters="endpoint_id",
     object="review_alert",
     create_required="endpoint_id kind",
     read_only="endpoint_id",
@@ -44,6 +45,7 @@ class ReviewAlertItem(
     AugerResource,
     path="review_alert_items",
     actions="list get",
+    filters="endpoint_id review_alert_id",
     object="review_alert_item",
     repr_fields="kind opened_at",
 ):

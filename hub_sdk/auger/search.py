@@ -53,6 +53,7 @@ class TrialSearch(
     AugerResource,
     path="trial_searches",
     actions="list get create update",
+    filters="status",
     object="trial_search",
     create_required="trials_total_count search_space",
     repr_fields="status trials_limit",

@@ -39,6 +39,7 @@ class Trial(
     AugerResource,
     path="trials",
     actions="list get create update",
+    filters="experiment_session_id project_id",
     object="trial",
     create_required="id refit_data_path",
     read_only="raw_data metrics metrics_status pdf_data pdf_data_status trial_metrics_count",

@@ -48,6 +48,7 @@ from ._pydantic import (
     take_state,
 )
 from .exports import api_exports
+from .filters import FilterRules, check_filters
 from .pagination import Consistency, Keyset, LazyList
 from .protocol import ApiResponse, Page, Snapshot, snippet
 from .relations import Children, Parent
@@ -66,6 +67,7 @@ _registry: dict[str, dict[str, type[Resource]]] = {}
 _registry_lock = threading.Lock()
 _input_models: dict[type[Any], type[BaseModel]] = {}
 _known_inputs: dict[type[Any], frozenset[str]] = {}
+_filter_rules: dict[type[Any], FilterRules] = {}
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class ResourceSpec:
     repr_fields: tuple[str, ...] = ("name", "status")
     # Request-only arguments (name -> type), validated before sending like the fields.
     inputs: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    # The filters its listing takes (besides the placeholders of its path).
+    filters: frozenset[str] = frozenset()
 
 
 def resource_class(api: str, name: str) -> type[Resource]:
@@ -218,6 +222,7 @@ class Resource(BaseModel):
         update_method: str | None = None,
         repr_fields: str | Iterable[str] | None = None,
         inputs: Mapping[str, Any] | None = None,
+        filters: str | Iterable[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
@@ -246,6 +251,7 @@ class Resource(BaseModel):
             update_method=(update_method or base.update_method).upper(),
             repr_fields=names(repr_fields) or base.repr_fields,
             inputs=dict(inputs) if inputs is not None else base.inputs,
+            filters=frozenset(names(filters) or ()) if filters is not None else base.filters,
         )
         cls.__resource__ = spec
         if spec.api:
@@ -441,6 +447,21 @@ class Resource(BaseModel):
     def _path_values(self) -> dict[str, Any]:
         return {**(self.__pydantic_extra__ or {}), **self.__dict__}
 
+    # -- filters -----------------------------------------------------------------------------
+
+    @classmethod
+    def filter_rules(cls) -> FilterRules:
+        """The filters (and ``order_by`` keys) this resource's listing takes."""
+        rules = _filter_rules.get(cls)
+        if rules is None:
+            rules = _filter_rules[cls] = cls._build_filter_rules()
+        return rules
+
+    @classmethod
+    def _build_filter_rules(cls) -> FilterRules:
+        """The declared ``filters=`` and the path's placeholders; no ordering (API hook)."""
+        return FilterRules(names=cls.__resource__.filters | cls._path_params())
+
     # -- input validation --------------------------------------------------------------------
 
     @classmethod
@@ -590,6 +611,7 @@ class Resource(BaseModel):
         way the listing cannot repair (see :class:`~hub_sdk.core.LazyList`).
         """
         cls._require("list")
+        check_filters(cls, filters, order_by)
         conn = cls._conn(connection)
         path = conn.protocol.collection(cls._collection_path(filters))
 

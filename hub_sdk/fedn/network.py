@@ -40,7 +40,9 @@ class Client(
         cls, combiner: str | None = None, *, connection: Connection | None = None, **filters: Any
     ) -> LazyList[Client]:
         """The online clients (of one combiner, given its name)."""
-        return cls.list(connection=connection, status="online", combiner=combiner, **filters)
+        if combiner is not None:
+            filters["combiner"] = combiner
+        return cls.list(connection=connection, status="online", **filters)
 
     @classmethod
     def config(

@@ -104,7 +104,8 @@ class CommittedAtOrder(KeyOrder):
         return {f"committed_at__{self.op}": bound + edge}
 
 
-_OPERATORS = frozenset({"gt", "lt", "gte", "lte", "ne", "eq"})
+#: The operator suffixes the controller's stores take (``committed_at__gte``).
+OPERATORS = frozenset({"gt", "lt", "gte", "lte", "ne", "eq"})
 
 
 def _query_key(key: str) -> str:
@@ -112,7 +113,7 @@ def _query_key(key: str) -> str:
     if "__" not in key:
         return key
     parts = key.split("__")
-    suffix = f"__{parts.pop()}" if parts[-1] in _OPERATORS and len(parts) > 1 else ""
+    suffix = f"__{parts.pop()}" if parts[-1] in OPERATORS and len(parts) > 1 else ""
     return ".".join(parts) + suffix
 
 

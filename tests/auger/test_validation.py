@@ -98,7 +98,7 @@ def test_login_needs_credentials():
     assert set(err.value.fields) == {"email", "password"}
 
 
-# -- strict at the edge: unknown fields -------------------------------------------------------
+# -- strict at the edge: unknown fields and filters ---------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -106,9 +106,19 @@ def test_login_needs_credentials():
     [
         (lambda: auger.Experiment.create(name="a", project_id=1, nme="typo"), "nme", "name"),
         (lambda: auger.Experiment.update("e1", nme="typo"), "nme", "name"),
+        (lambda: auger.Trial.list(experiment_session_id=None), "experiment_session_id", None),
+        (
+            lambda: auger.Trial.list(experiment_sesion_id="x"),
+            "experiment_sesion_id",
+            "experiment_session_id",
+        ),
+        (lambda: auger.Experiment.list(nosuch="x"), "nosuch", None),
+        (lambda: auger.Organization.list(name="x"), "name", None),  # takes no filters
+        (lambda: auger.Trial.list(order_by="score_value"), "order_by", None),
+        (lambda: auger.Trial.list(project_id__gt=1), "project_id__gt", None),
     ],
 )
-def test_unknown_fields_never_reach_the_server(conn, hub, call, field, nearest):
+def test_unknown_fields_and_filters_never_reach_the_server(conn, hub, call, field, nearest):
     before = requests_to(hub)
     with pytest.raises(ValidationError) as err:
         call()
@@ -128,3 +138,14 @@ def test_assigning_unknown_fields_or_wrong_types_is_our_error(conn, hub):
         exp.project_id = "abc"  # type: ignore[assignment]
     assert err.value.fields == ["project_id"]
     assert exp.changes() == {} and requests_to(hub) == before
+
+
+def test_declared_filters_and_child_collections_still_narrow(conn):
+    session = auger.ExperimentSession.list(status="completed", limit=1).first()
+    assert session is not None
+    trials = session.trials()
+    assert len(trials) and all(t.experiment_session_id == session.id for t in trials)
+    assert len(auger.Trial.list(experiment_session_id=session.id)) == len(trials)
+    assert len(trials) < len(auger.Trial.list())
+    experiment = session.experiment
+    assert session in experiment.sessions(status="completed").to_list()

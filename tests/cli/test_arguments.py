@@ -55,3 +55,22 @@ def test_file_arguments_name_the_path(
         r = cli("fedn", "models", "download", model_id, "-o", str(target), *opts)
         assert r.code == 2 and words in r.err, r.err
         assert ".part" not in r.err and "Error:" not in r.err.split(":", 2)[-1]
+
+
+def test_unknown_and_null_filters_are_one_line_usage_errors(
+    cli: Cli, local_hub_session: LocalHub
+) -> None:
+    hub = local_hub_session
+    auger_opts = ["--url", hub.url, "--project-token", hub.project_token]
+    fedn_opts = ["--url", hub.fedn_url]
+    for argv, field in [
+        (("auger", "trials", "list", "experiment_sesion_id=x", *auger_opts), "sesion_id"),
+        (("auger", "experiments", "list", "project_id=null", *auger_opts), "leave it out"),
+        (("fedn", "models", "list", "nosuch=x", *fedn_opts), "nosuch"),
+        (("fedn", "models", "list", "--order-by", "nosuchfield", *fedn_opts), "order_by"),
+        (("auger", "experiments", "create", "name=x", "nme=y", *auger_opts), "did you mean"),
+    ]:
+        r = cli(*argv)
+        assert r.code == 2 and r.out == "", (argv, r)
+        assert r.err.startswith("error: ValidationError") and field in r.err, r.err
+        assert len(r.err.strip().splitlines()) == 1, r.err

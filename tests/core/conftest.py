@@ -35,7 +35,7 @@ class Widget(
     polish: ClassVar[Action[Widget]] = Action("PATCH", "polish")
 
 
-class Gadget(AugerResource, path="gadgets", actions="list get create"):
+class Gadget(AugerResource, path="gadgets", actions="list get create", filters="widget_id"):
     """A toy child resource with a string id."""
 
     id: str | int

@@ -1,4 +1,4 @@
-"""Strict at the edge: unknown fields and wrong types are clear errors before anything
+"""Strict at the edge: unknown fields, filters and wrong types are clear errors before anything
 is sent."""
 
 from __future__ import annotations
@@ -78,3 +78,28 @@ def test_a_wrong_type_on_assignment_is_our_validation_error(toy, conn):
         w.size = "not a number"
     assert err.value.fields == ["size"] and "Widget" in str(err.value)
     assert w.size is None
+
+
+# -- filters -----------------------------------------------------------------------------------
+
+
+def test_unknown_and_none_filters_are_refused_before_any_request(toy, conn):
+    toy.add("widgets", name="w")
+    before = len(toy.log)
+    with pytest.raises(ValidationError) as err:
+        Gadget.list(widget_idd=1)
+    assert err.value.fields == ["widget_idd"] and "did you mean 'widget_id'" in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        Gadget.list(widget_id=None)
+    assert err.value.fields == ["widget_id"] and "leave it out" in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        Widget.list(name="x")  # Widget declares no filters
+    assert err.value.fields == ["name"]
+    with pytest.raises(ValidationError) as err:
+        Widget.list(order_by="name")  # the Auger API cannot order
+    assert err.value.fields == ["order_by"]
+    assert len(toy.log) == before
+    w = Widget.get(1)
+    w.gadgets.create(id="g1", name="x")
+    assert [g.id for g in w.gadgets()] == ["g1"]  # the child manager's key is a filter
+    assert [g.id for g in Gadget.list(widget_id=1)] == ["g1"]

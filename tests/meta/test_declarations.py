@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from hub_sdk.auger.relations import Embedded
 from hub_sdk.cli import APIS, build_parser
 from hub_sdk.cli.resources import VERBS, discover
 from hub_sdk.core import Resource, resources
@@ -143,6 +144,81 @@ def test_every_cli_verb_is_one_the_resource_declares(api: str) -> None:
                 assert verb in cls.__resource__.actions, f"{name} {verb}"
             else:
                 assert callable(getattr(cls, verb, None)), f"{name} {verb}: no such method"
+
+
+# -- filters: declared per resource, and what the servers take ----------------------------------
+
+# The SDK's own resources (test suites declare toy ones in the same registry).
+LISTED = [
+    cls
+    for cls in CLASSES
+    if "list" in cls.__resource__.actions and cls.__module__.startswith("hub_sdk.")
+]
+LISTED_IDS = [f"{cls.__resource__.api}.{cls.__name__}" for cls in LISTED]
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_child_collections_list_by_a_declared_filter(cls: type[Resource]) -> None:
+    for attr, relation in _relations(cls).items():
+        if not isinstance(relation, Children) or isinstance(relation, Embedded):
+            continue
+        target = relation.resolve(cls)
+        if "list" in target.__resource__.actions:
+            assert target.filter_rules().accepts(relation.key), (
+                f"{cls.__name__}.{attr} lists {target.__name__} by {relation.key!r}, which "
+                f"{target.__name__} does not declare as a filter"
+            )
+
+
+@pytest.mark.parametrize("cls", [c for c in LISTED if c.__resource__.api == "auger"],
+                         ids=[i for i in LISTED_IDS if i.startswith("auger.")])
+def test_auger_filters_are_the_ones_localhub_honours(cls: type[Resource]) -> None:
+    """A filter the SDK accepts but the server ignores would widen the listing silently."""
+    from hub_sdk.testing.auger.catalogue import SPECS
+
+    spec = next((s for s in SPECS if s.path == cls.__resource__.path), None)
+    declared = cls.__resource__.filters
+    if spec is None:  # a nested route (endpoints/{endpoint_id}/predictions): its placeholder
+        assert declared <= _path_params(cls) | _base_spec(cls).filters
+        return
+    assert declared == set(spec.filters), cls.__name__
+
+
+def test_auger_filters_cover_the_recorded_index_filters(shared_dir: Any) -> None:
+    import json
+
+    recorded = json.loads((shared_dir / "hub-api" / "hub_api.json").read_text("utf-8"))
+    by_path = {cls.__resource__.path: cls for cls in LISTED if cls.__resource__.api == "auger"}
+    seen = 0
+    for entry in recorded.values():
+        for action in entry.get("actions", ()):
+            if action.get("action") != "index":
+                continue
+            cls = by_path.get(action["path"].removeprefix("/api/v1/"))
+            for observed in action.get("observed", ()):
+                params = set(observed.get("request_body_params") or {})
+                params -= {"limit", "offset", "project_api_token", "token"}
+                if cls is not None and params:
+                    seen += 1
+                    assert params <= cls.filter_rules().names, (cls.__name__, params)
+    assert seen >= 3  # experiment_sessions, cluster_statuses, pod_logs (HUB_API.md §5)
+
+
+@pytest.mark.parametrize("cls", [c for c in LISTED if c.__resource__.api == "fedn"],
+                         ids=[i for i in LISTED_IDS if i.startswith("fedn.")])
+def test_fedn_filters_are_columns_localhub_honours(cls: type[Resource]) -> None:
+    from hub_sdk.testing.fedn_local.catalogue import ENTITIES
+
+    entity = ENTITIES[(cls.__resource__.path or "").strip("/")]
+    columns = set(entity.fields) | ({"model"} if entity.name == "models" else set())
+    rules = cls.filter_rules()
+    assert rules.operators == {"gt", "lt", "gte", "lte", "ne", "eq"}
+    for name in rules.names:
+        top, _, sub = name.partition("__")
+        assert top in columns, f"{cls.__name__} accepts {name!r}: not a column of {entity.name}"
+        if sub:
+            assert entity.fields[top] is dict, f"{cls.__name__}: {top!r} is not an object"
+    assert rules.order_by is not None and rules.order_by <= columns
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)

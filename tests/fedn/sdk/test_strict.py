@@ -1,0 +1,44 @@
+"""Strict at the edge on FEDn: filters from the entity's fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hub_sdk import fedn
+from hub_sdk.errors import ValidationError
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "hint"),
+    [
+        (lambda: fedn.Model.list(session_id=None), "session_id", "leave it out"),
+        (lambda: fedn.Model.list(nosuch="x"), "nosuch", "filters:"),
+        (lambda: fedn.Model.list(sesion_id="x"), "sesion_id", "did you mean 'session_id'"),
+        (lambda: fedn.Model.list(committed_at__foo=1), "committed_at__foo", "'foo' is not an"),
+        (lambda: fedn.Model.list(order_by="nosuchfield"), "order_by", "one of:"),
+        (lambda: fedn.Model.list(order_by="-nosuchfield"), "order_by", "one of:"),
+        (lambda: fedn.Model.count(nosuch="x"), "nosuch", "filters:"),
+        (lambda: fedn.Model.count(session_id=None), "session_id", "leave it out"),
+        (lambda: fedn.Status.list(sender__nme="c"), "sender__nme", "sender__name"),
+        (lambda: fedn.Round.list(round_config__sesion_id="s"), "round_config__sesion_id", "mean"),
+    ],
+)
+def test_unknown_and_none_filters_are_refused_before_sending(
+    conn: fedn.FednConnection, call: Any, field: str, hint: str
+) -> None:
+    sent = conn.requests_sent
+    with pytest.raises(ValidationError) as err:
+        call()
+    assert err.value.fields == [field] and hint in str(err.value), str(err.value)
+    assert conn.requests_sent == sent
+
+
+def test_declared_filters_keep_working(conn: fedn.FednConnection, seed: fedn.Model) -> None:
+    assert [m.pk for m in fedn.Model.list(name=seed.name)] == [seed.pk]
+    assert fedn.Model.count(name=seed.name) == 1
+    assert fedn.Model.list(committed_at__gte=seed.committed_at, order_by="-committed_at").first()
+    assert fedn.Model.list(name__ne=seed.name, model_id=seed.pk).first() is None
+    assert fedn.Status.list(sender__role="client", limit=1).to_list() is not None
+    assert fedn.Package.list(active=True).first() is not None  # the controller's name for it
