@@ -392,9 +392,19 @@ class Resource(BaseModel):
         return page
 
     @classmethod
-    def _from_response(cls, resp: ApiResponse, conn: Connection) -> Self:
+    def _from_response(
+        cls, resp: ApiResponse, conn: Connection, *, identified: bool = False
+    ) -> Self:
+        """The object a response carries; ``identified``: it must have its id (a read)."""
         try:
-            return cls._from_data(resp.data, conn, Snapshot(resp.raw_body()))
+            obj = cls._from_data(resp.data, conn, Snapshot(resp.raw_body()))
+            if identified and (obj.pk is None or obj.pk == ""):
+                raise ResponseDecodeError(
+                    f"the server sent a {cls.__name__} without its {cls.__resource__.id_field}",
+                    snippet=snippet(resp.content),
+                    retryable=False,
+                )
+            return obj
         except ResponseDecodeError as exc:
             exc.method = resp.http.request.method if resp.http is not None else None
             exc.path = redact(resp.http.request.path_url) if resp.http is not None else None
@@ -587,7 +597,7 @@ class Resource(BaseModel):
                 return hit.thaw(conn)  # type: ignore[no-any-return]
         generation = conn.cache.generation
         resp = conn.request("GET", cls._item_path(id, path))
-        obj = cls._from_response(resp, conn)
+        obj = cls._from_response(resp, conn, identified=True)
         conn.cache.put_read(key, Frozen(cls, obj._raw), generation)
         return obj
 
@@ -806,7 +816,7 @@ class Resource(BaseModel):
         type(self)._require("get")
         conn = type(self)._conn(self._connection)
         resp = conn.request("GET", type(self)._item_path(self.pk, self._path_values()))
-        self._absorb(type(self)._from_response(resp, conn))
+        self._absorb(type(self)._from_response(resp, conn, identified=True))
         self._remember()
         return self
 

@@ -204,7 +204,8 @@ def build_history(
         if model_id is not None:
             rnd.link(model_id)
         found = sorted(by_model.get(model_id, []), key=_client) if model_id else []
-        history.append(RoundResult(number, rnd, by_id.get(model_id), found, model_id))
+        model = by_id.get(model_id) if model_id else None
+        history.append(RoundResult(number, rnd, model, found, model_id))
     return history
 
 

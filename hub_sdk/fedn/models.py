@@ -32,7 +32,7 @@ class Model(
 ):
     """A model in the controller's repository (a seed, or the result of a round)."""
 
-    model_id: str | None = None
+    model_id: str
     model: str | None = None
     name: str | None = None
     parent_model: str | None = None

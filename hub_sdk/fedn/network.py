@@ -24,7 +24,7 @@ class Client(
 ):
     """A client process known to the controller (clients register themselves)."""
 
-    client_id: str | None = None
+    client_id: str
     name: str | None = None
     combiner: str | None = None
     combiner_preferred: str | None = None
@@ -69,7 +69,7 @@ class Combiner(
 ):
     """A combiner (aggregation server) in the network."""
 
-    combiner_id: str | None = None
+    combiner_id: str
     name: str | None = None
     address: str | None = None
     fqdn: str | None = None

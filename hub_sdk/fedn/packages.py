@@ -26,7 +26,7 @@ class Package(
 ):
     """A compute package: the code clients run, and the helper that reads its models."""
 
-    package_id: str | None = None
+    package_id: str
     name: str | None = None
     description: str | None = None
     file_name: str | None = None

@@ -27,7 +27,7 @@ class Status(
 ):
     """An event reported by the controller, a combiner or a client."""
 
-    status_id: str | None = None
+    status_id: str
     status: str | None = None
     log_level: str | None = None
     type: str | None = None
@@ -50,7 +50,7 @@ class Validation(
 ):
     """A client's evaluation of a model; ``metrics`` is its JSON ``data`` as a dict."""
 
-    validation_id: str | None = None
+    validation_id: str
     model_id: str | None = None
     session_id: str | None = None
     correlation_id: str | None = None
@@ -78,7 +78,7 @@ class Prediction(
 ):
     """A client's prediction with a model; ``prediction_id`` is the id given to ``start``."""
 
-    prediction_id: str | None = None
+    prediction_id: str
     model_id: str | None = None
     correlation_id: str | None = None
     data: str | None = None
@@ -132,7 +132,7 @@ class Metric(
 ):
     """One value a client logged during training (``key``, ``value``, ``step``)."""
 
-    metric_id: str | None = None
+    metric_id: str
     key: str | None = None
     value: float | None = None
     step: int | None = None
@@ -156,7 +156,7 @@ class Run(
 ):
     """One start (or continuation) of a session."""
 
-    run_id: str | None = None
+    run_id: str
     session_id: str | None = None
     model_id: str | None = None
     rounds: int | None = None
@@ -179,7 +179,7 @@ class Attribute(
 ):
     """A key/value a client reports about itself (e.g. ``charging``)."""
 
-    attribute_id: str | None = None
+    attribute_id: str
     key: str | None = None
     value: str | None = None
     sender: Sender | None = None
@@ -222,7 +222,7 @@ class Telemetry(
 ):
     """A measurement a client reports about itself (e.g. memory use)."""
 
-    telemetry_id: str | None = None
+    telemetry_id: str
     key: str | None = None
     value: float | None = None
     sender: Sender | None = None

@@ -48,7 +48,7 @@ class Session(
     ``Session.start(...)`` creates and starts one.
     """
 
-    session_id: str | None = None
+    session_id: str
     name: str | None = None
     status: str | None = None
     seed_model_id: str | None = None
@@ -325,7 +325,7 @@ class Round(
     parent is ``start_model_id``, the model the round started from).
     """
 
-    round_id: str | None = None
+    round_id: str
     status: str | None = None
     round_config: RoundConfig | None = None
     round_data: RoundData | None = None

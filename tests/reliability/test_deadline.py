@@ -127,8 +127,8 @@ def test_a_trickled_fedn_model_download_ends_at_the_deadline(
 ) -> None:
     handler, server = trickle
     conn = fedn.connect(server.url, default=False, timeout=(2, 2), deadline=1.0)
-    model = fedn.Model.model_validate({"id": "m1", "model": "m1"})
-    model._bind(conn, {"id": "m1", "model": "m1"})
+    model = fedn.Model.model_validate({"model_id": "m1", "model": "m1"})
+    model._bind(conn, {"model_id": "m1", "model": "m1"})
     with pytest.raises(APITimeoutError):
         model.download()
     assert not handler.finished.is_set()

@@ -1,13 +1,17 @@
-"""Strict at the edge on FEDn: filters from the entity's fields."""
+"""Strict at the edge on FEDn: filters from the entity's fields, ids that are always there."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+import responses
 
 from hub_sdk import fedn
-from hub_sdk.errors import ValidationError
+from hub_sdk.errors import ResponseDecodeError, ValidationError
+
+URL = "http://fedn.test"
+API = URL + "/api/v1"
 
 
 @pytest.mark.parametrize(
@@ -42,3 +46,19 @@ def test_declared_filters_keep_working(conn: fedn.FednConnection, seed: fedn.Mod
     assert fedn.Model.list(name__ne=seed.name, model_id=seed.pk).first() is None
     assert fedn.Status.list(sender__role="client", limit=1).to_list() is not None
     assert fedn.Package.list(active=True).first() is not None  # the controller's name for it
+
+
+def test_ids_are_str_and_a_seed_has_no_parent(seed: fedn.Model) -> None:
+    assert isinstance(seed.pk, str) and seed.pk == seed.model_id
+    assert seed.parent is None and seed.session is None  # optional: a seed has neither
+
+
+@responses.activate
+def test_a_get_without_the_id_is_a_decode_error() -> None:
+    conn = fedn.connect(URL, default=False, max_retries=0)
+    for body in ({"data": None}, {"name": "no id"}, {}):
+        responses.get(f"{API}/models/m1", json=body)
+        with pytest.raises(ResponseDecodeError) as err:
+            fedn.Model.get("m1", connection=conn)
+        assert "model_id" in str(err.value) and err.value.status == 200
+        responses.reset()

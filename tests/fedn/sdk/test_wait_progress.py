@@ -22,7 +22,8 @@ def result(number: int, mean_weight: float) -> RoundResult:
                                      "round_config": {"session_id": "s", "model_id": "m0"}})
     model = fedn.Model.model_validate({"model_id": f"model-{number}", "parent_model": "m0"})
     checks = [fedn.Validation.model_validate({
-        "model_id": model.model_id, "data": json.dumps({"mean_weight": mean_weight + i}),
+        "validation_id": f"v{number}-{i}", "model_id": model.model_id,
+        "data": json.dumps({"mean_weight": mean_weight + i}),
         "sender": {"name": f"client{i}", "role": "CLIENT"}}) for i in (1, 2)]
     return RoundResult(number, rnd, model, checks)
 
