@@ -50,6 +50,7 @@ from .retry import (
     parse_retry_after,
 )
 from .secret import redact, redact_mapping
+from .text import lone_surrogate
 
 log = logging.getLogger("hub_sdk")
 
@@ -93,11 +94,10 @@ def json_default(value: Any) -> Any:
 
 
 def encode_json(body: Any, method: str, path: str) -> bytes:
-    """Encode a request body as strict JSON (no NaN/Infinity), or raise ValidationError."""
+    """Encode a request body as strict JSON (no NaN/Infinity, no lone surrogates), or raise
+    ValidationError naming the field."""
     try:
-        return json.dumps(
-            body, separators=(",", ":"), allow_nan=False, default=json_default
-        ).encode()
+        text = json.dumps(body, separators=(",", ":"), allow_nan=False, default=json_default)
     except (TypeError, ValueError) as exc:
         # Name the offending top-level fields (only on this failure path: no cost otherwise).
         bad: list[tuple[str, str]] = []
@@ -114,6 +114,26 @@ def encode_json(body: Any, method: str, path: str) -> bytes:
             method=method,
             path=path,
         ) from None
+    if "\\ud" in text:  # a surrogate escape: a pair (fine) or a lone one (no UTF-8 for it)
+        check_text(body, "request body", method, path)
+    return text.encode()
+
+
+def check_text(value: Any, what: str, method: str, path: str) -> None:
+    """Raise ValidationError if ``value`` (a JSON-like tree) holds a lone surrogate.
+
+    Such a string cannot be encoded as UTF-8: the server would answer 500, or the request
+    could not even be built.
+    """
+    where = lone_surrogate(value, "" if isinstance(value, Mapping) else what)
+    if where is not None:
+        raise ValidationError(
+            f"{what}: {where}: contains a lone surrogate (text that is not valid Unicode, e.g."
+            " decoded with errors='surrogateescape'); nothing was sent",
+            field_errors=[(where, "contains a lone surrogate")],
+            method=method,
+            path=path.encode("utf-8", "backslashreplace").decode("utf-8"),
+        )
 
 
 class ResourceCache:
@@ -418,6 +438,9 @@ class Connection:
 
     def _wire(self, req: Request) -> Wire:
         """``req`` as it goes out: absolute URL, credential, encoded body."""
+        for what, value in (("path", req.path), ("query", req.query), ("form", req.form)):
+            if value and not (isinstance(value, str) and value.isascii()):
+                check_text(value, f"request {what}", req.method, shown_path(req.path))
         url = self.url(req.path)
         absolute = req.path.startswith(("http://", "https://"))
         if req.auth and (not absolute or _origin(url) == _origin(self.base_url)):

@@ -53,6 +53,7 @@ from .pagination import Consistency, Keyset, LazyList
 from .protocol import ApiResponse, Page, Snapshot, snippet
 from .relations import Children, Parent
 from .secret import redact
+from .text import lone_surrogate
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -435,7 +436,7 @@ class Resource(BaseModel):
         if "{" not in path:
             return path
         try:
-            return path.format_map({k: quote(str(v), safe="") for k, v in values.items()})
+            return path.format_map({k: _quote(v, k) for k, v in values.items()})
         except KeyError as exc:
             name = exc.args[0]
             raise ValidationError(
@@ -452,7 +453,7 @@ class Resource(BaseModel):
             )
         if isinstance(id, Resource):
             id = id.pk
-        return f"{cls._collection_path(values or {})}/{quote(str(id), safe='')}"
+        return f"{cls._collection_path(values or {})}/{_quote(id, cls.__resource__.id_field)}"
 
     def _path_values(self) -> dict[str, Any]:
         return {**(self.__pydantic_extra__ or {}), **self.__dict__}
@@ -869,3 +870,13 @@ class Resource(BaseModel):
         """Send a custom request on behalf of this resource's API (for declared helpers)."""
         conn = cls._conn(connection)
         return conn.request(method, path, expect=expect, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+
+def _quote(value: Any, name: str) -> str:
+    """``value`` as one URL path segment; a lone surrogate (no UTF-8 for it) is refused."""
+    text = str(value)
+    if not text.isascii() and lone_surrogate(text) is not None:
+        raise ValidationError.from_fields(
+            "invalid path", [(name, "contains a lone surrogate (text that is not valid Unicode)")]
+        )
+    return quote(text, safe="")

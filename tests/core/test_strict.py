@@ -80,6 +80,24 @@ def test_a_wrong_type_on_assignment_is_our_validation_error(toy, conn):
     assert w.size is None
 
 
+def test_lone_surrogates_are_refused_naming_the_field(toy, conn):
+    before = len(toy.log)
+    with pytest.raises(ValidationError) as err:
+        Widget.create(name="bad \ud800 text")
+    assert "name" in err.value.fields and "surrogate" in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        Widget.create(name="ok", settings={"deep": ["\udfff"]})
+    assert "settings.deep.0" in err.value.fields
+    with pytest.raises(ValidationError) as err:
+        Widget.get("\ud800")
+    assert err.value.fields == ["id"]
+    with pytest.raises(ValidationError) as err:
+        Gadget.list(widget_id="\udc80").first()  # a filter, in the body
+    assert err.value.fields == ["widget_id"]
+    assert len(toy.log) == before
+    Widget.create(name="emoji \U0001f600 fine")  # a real astral character is fine
+
+
 # -- filters -----------------------------------------------------------------------------------
 
 
