@@ -54,9 +54,9 @@ def _tour(conn: auger.AugerConnection) -> None:
         print(f"  {trial.id}  {trial.score_name} {trial.score_value:.4f}  {algorithm}")
     best = trials[0]
     before = conn.requests_sent
-    chain = best.experiment_session.experiment.project.organization  # type: ignore[union-attr]
+    chain = best.experiment_session.experiment.project.organization
     print(
-        f"trial -> session -> experiment -> project -> organization: {chain.name!r} "  # type: ignore[union-attr]
+        f"trial -> session -> experiment -> project -> organization: {chain.name!r} "
         f"({conn.requests_sent - before} requests; the rest came from the cache)"
     )
 

@@ -18,6 +18,7 @@ __all__ = [
     "CollectionChangedError",
     "ConflictError",
     "HubError",
+    "MissingParentError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -120,6 +121,14 @@ def invalid(what: str, problems: Sequence[tuple[str, str]]) -> ValidationError:
     """A :class:`ValidationError` for ``what`` listing every ``(field, reason)`` problem."""
     detail = "; ".join(f"{field}: {reason}" for field, reason in problems)
     return ValidationError(f"invalid {what}: {detail}", field_errors=problems)
+
+
+class MissingParentError(HubError):
+    """A parent relation was read on an object whose key to it is empty.
+
+    ``trial.experiment_session`` with no ``experiment_session_id``, for instance. Relations the
+    contract allows to be empty are declared ``OptionalParent`` and read as None instead.
+    """
 
 
 class APIConnectionError(HubError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..core.relations import Children, Parent
+from ..core.relations import Children, OptionalParent, Parent
 from .base import AugerResource
 from .models import StateMachine, User
 
@@ -40,7 +40,7 @@ class ClusterTask(
     cluster_id: int | None = None
 
     project: ClassVar[Parent[Project]] = Parent("Project", key="project_id")
-    cluster: ClassVar[Parent[Cluster]] = Parent("Cluster", key="cluster_id")
+    cluster: ClassVar[OptionalParent[Cluster]] = OptionalParent("Cluster", key="cluster_id")
 
 
 class InstanceType(

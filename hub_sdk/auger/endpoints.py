@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..core.relations import Children, Parent
+from ..core.relations import Children, OptionalParent, Parent
 from .base import AugerResource
 from .predictions import PredictionGroup, date_range
 from .relations import Embedded
@@ -73,8 +73,10 @@ class Endpoint(
 
     project: ClassVar[Parent[Project]] = Parent("Project", key="project_id")
     organization: ClassVar[Parent[Organization]] = Parent("Organization", key="organization_id")
-    primary_pipeline: ClassVar[Parent[Pipeline]] = Parent("Pipeline", key="primary_pipeline_id")
-    primary_experiment_session: ClassVar[Parent[ExperimentSession]] = Parent(
+    primary_pipeline: ClassVar[OptionalParent[Pipeline]] = OptionalParent(
+        "Pipeline", key="primary_pipeline_id"
+    )
+    primary_experiment_session: ClassVar[OptionalParent[ExperimentSession]] = OptionalParent(
         "ExperimentSession", key="primary_experiment_session_id"
     )
     pipelines: ClassVar[Embedded[EndpointPipeline]] = Embedded(

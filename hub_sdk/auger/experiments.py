@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
-from ..core.relations import Children, Parent
+from ..core.relations import Children, OptionalParent, Parent
 from .base import AugerResource
 from .datasets import DatasetManifest
 from .models import SearchSpace
@@ -47,7 +47,9 @@ class Experiment(
     updated_at: datetime | None = None
 
     project: ClassVar[Parent[Project]] = Parent("Project", key="project_id")
-    project_file: ClassVar[Parent[ProjectFile]] = Parent("ProjectFile", key="project_file_id")
+    project_file: ClassVar[OptionalParent[ProjectFile]] = OptionalParent(
+        "ProjectFile", key="project_file_id"
+    )
     sessions: ClassVar[Children[ExperimentSession]] = Children(
         "ExperimentSession", key="experiment_id"
     )
@@ -98,7 +100,9 @@ class ExperimentSession(
 
     experiment: ClassVar[Parent[Experiment]] = Parent("Experiment", key="experiment_id")
     project: ClassVar[Parent[Project]] = Parent("Project", key="project_id")
-    project_file: ClassVar[Parent[ProjectFile]] = Parent("ProjectFile", key="project_file_id")
+    project_file: ClassVar[OptionalParent[ProjectFile]] = OptionalParent(
+        "ProjectFile", key="project_file_id"
+    )
     dataset_manifest: ClassVar[Parent[DatasetManifest]] = Parent(
         "DatasetManifest", key="dataset_manifest_id"
     )

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.connection import Connection
-from ..core.relations import Parent
+from ..core.relations import OptionalParent, Parent
 from ..errors import ValidationError
 from .base import AugerResource
 
@@ -49,7 +49,7 @@ class PredictionGroup(
     predicted_at: dt.datetime | None = None
 
     pipeline: ClassVar[Parent[Pipeline]] = Parent("Pipeline", key="pipeline_id")
-    endpoint: ClassVar[Parent[Endpoint]] = Parent("Endpoint", key="endpoint_id")
+    endpoint: ClassVar[OptionalParent[Endpoint]] = OptionalParent("Endpoint", key="endpoint_id")
 
 
 class Prediction(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from ..core.relations import Children, Parent
+from ..core.relations import Children, OptionalParent, Parent
 from ..core.resource import Action
 from .base import AugerResource
 from .models import Component, StateMachine
@@ -58,7 +58,7 @@ class Project(
     updated_at: datetime | None = None
 
     organization: ClassVar[Parent[Organization]] = Parent("Organization", key="organization_id")
-    cluster: ClassVar[Parent[Cluster]] = Parent("Cluster", key="cluster_id")
+    cluster: ClassVar[OptionalParent[Cluster]] = OptionalParent("Cluster", key="cluster_id")
     experiments: ClassVar[Children[Experiment]] = Children("Experiment", key="project_id")
     experiment_sessions: ClassVar[Children[ExperimentSession]] = Children(
         "ExperimentSession", key="project_id"

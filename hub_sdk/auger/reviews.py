@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..core.relations import Children, Parent
+from ..core.relations import Children, OptionalParent, Parent
 from .base import AugerResource
 
 if TYPE_CHECKING:
@@ -65,4 +65,6 @@ class ReviewAlertItem(
     updated_at: datetime | None = None
 
     endpoint: ClassVar[Parent[Endpoint]] = Parent("Endpoint", key="endpoint_id")
-    review_alert: ClassVar[Parent[ReviewAlert]] = Parent("ReviewAlert", key="review_alert_id")
+    review_alert: ClassVar[OptionalParent[ReviewAlert]] = OptionalParent(
+        "ReviewAlert", key="review_alert_id"
+    )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.connection import Connection
-from ..core.relations import Children, Parent
+from ..core.relations import Children, OptionalParent, Parent
 from ..errors import ValidationError
 from .base import AugerResource
 
@@ -72,7 +72,7 @@ class Trial(
     experiment_session: ClassVar[Parent[ExperimentSession]] = Parent(
         "ExperimentSession", key="experiment_session_id"
     )
-    project: ClassVar[Parent[Project]] = Parent("Project", key="project_id")
+    project: ClassVar[OptionalParent[Project]] = OptionalParent("Project", key="project_id")
     pipelines: ClassVar[Children[Pipeline]] = Children("Pipeline", key="trial_id")
     pipeline_files: ClassVar[Children[PipelineFile]] = Children("PipelineFile", key="trial_id")
 

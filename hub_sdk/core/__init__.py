@@ -23,7 +23,7 @@ from .pagination import (
     PageFetcher,
 )
 from .protocol import ApiResponse, KeyOrder, Page, WireProtocol
-from .relations import ChildManager, Children, Parent
+from .relations import ChildManager, Children, OptionalParent, Parent
 from .request import Request
 from .retry import Decision, Outcome, RetryPolicy, backoff_delay, decide, parse_retry_after
 from .secret import Secret, redact
@@ -58,6 +58,7 @@ __all__ = [
     "KeyOrder",
     "Keyset",
     "LazyList",
+    "OptionalParent",
     "Outcome",
     "Page",
     "PageFetcher",

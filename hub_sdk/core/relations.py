@@ -1,6 +1,7 @@
-"""Relation descriptors: ``Parent`` (a cached lazy lookup) and ``Children`` (a child manager).
+"""Relation descriptors: ``Parent`` / ``OptionalParent`` (cached lazy lookups) and ``Children``
+(a child manager).
 
-Both are plain descriptors declared on a resource class; nothing is built per object until
+They are plain descriptors declared on a resource class; nothing is built per object until
 the attribute is read.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from ..errors import HubError
+from ..errors import HubError, MissingParentError
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -55,8 +56,9 @@ class Parent(_Relation[R]):
 
     ``experiment: ClassVar[Parent[Experiment]] = Parent("Experiment", key="experiment_id")``:
     reading ``session.experiment`` fetches the experiment once per connection (until the cache
-    entry expires or a write through the connection invalidates it). ``None`` when the key is
-    empty.
+    entry expires or a write through the connection invalidates it). An empty key raises
+    :class:`~hub_sdk.errors.MissingParentError`; relations the contract allows to be empty
+    are :class:`OptionalParent`.
     """
 
     __slots__ = ()
@@ -65,16 +67,46 @@ class Parent(_Relation[R]):
     def __get__(self, obj: None, owner: type[Any]) -> Parent[R]: ...
 
     @overload
-    def __get__(self, obj: Resource, owner: type[Any]) -> R | None: ...
+    def __get__(self, obj: Resource, owner: type[Any]) -> R: ...
 
-    def __get__(self, obj: Resource | None, owner: type[Any]) -> Parent[R] | R | None:
+    def __get__(self, obj: Resource | None, owner: type[Any]) -> Parent[R] | R:
         if obj is None:
             return self
-        fk = getattr(obj, self.key, None)
-        if fk is None or fk == "":
-            return None
-        cls = self.resolve(type(obj))
-        return cls.get(fk, connection=obj.connection, cached=True)
+        found = _lookup(self, obj)
+        if found is None:
+            raise MissingParentError(
+                f"{type(obj).__name__} {obj.pk!r} has no {self.name}: its {self.key} is empty",
+            )
+        return found
+
+
+class OptionalParent(_Relation[R]):
+    """A :class:`Parent` the contract allows to be empty: reads as None when its key is.
+
+    ``parent: ClassVar[OptionalParent[Model]] = OptionalParent("Model", key="parent_model")``.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> OptionalParent[R]: ...
+
+    @overload
+    def __get__(self, obj: Resource, owner: type[Any]) -> R | None: ...
+
+    def __get__(self, obj: Resource | None, owner: type[Any]) -> OptionalParent[R] | R | None:
+        if obj is None:
+            return self
+        return _lookup(self, obj)
+
+
+def _lookup(relation: _Relation[R], obj: Resource) -> R | None:
+    """The object ``relation``'s key on ``obj`` points to (cached), or None for an empty key."""
+    fk = getattr(obj, relation.key, None)
+    if fk is None or fk == "":
+        return None
+    cls = relation.resolve(type(obj))
+    return cls.get(fk, connection=obj.connection, cached=True)
 
 
 class ChildManager(Generic[R]):

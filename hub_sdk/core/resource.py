@@ -12,7 +12,9 @@ A resource is a page of declarations::
         trials: ClassVar[Children[Trial]] = Children("Trial", key="experiment_session_id")
 
 Relations are declared ``ClassVar`` so type checkers apply the descriptor (``session.experiment``
-is ``Experiment | None``); target classes are named as strings and resolved lazily.
+is an ``Experiment``; an ``OptionalParent`` is ``X | None``); target classes are named as
+strings and resolved lazily. What is sent is strict (unknown fields, filters and wrong types
+are :class:`~hub_sdk.errors.ValidationError` before any request); what comes back is lenient.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from .exports import api_exports
 from .filters import FilterRules, check_filters
 from .pagination import Consistency, Keyset, LazyList
 from .protocol import ApiResponse, Page, Snapshot, snippet
-from .relations import Children, Parent
+from .relations import Children, OptionalParent, Parent
 from .secret import redact
 from .text import lone_surrogate
 
@@ -195,7 +197,7 @@ class Resource(BaseModel):
         validate_assignment=True,
         populate_by_name=True,
         protected_namespaces=(),
-        ignored_types=(Parent, Children, Action),
+        ignored_types=(Parent, OptionalParent, Children, Action),
         ser_json_inf_nan="constants",
     )
 

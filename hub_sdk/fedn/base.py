@@ -29,6 +29,12 @@ class FednResource(Resource, api="fedn"):
     committed_at: Timestamp = None
     updated_at: Timestamp = None
 
+    if TYPE_CHECKING:
+
+        @property
+        def pk(self) -> str:
+            """The object's id (``model_id``, ``session_id``...): always a string on FEDn."""
+
     @classmethod
     def _build_filter_rules(cls) -> FilterRules:
         """The entity's fields (as the controller names them), nested ones one level deep."""

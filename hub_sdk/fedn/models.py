@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 from ..core import transfer
-from ..core.relations import Children, Parent
+from ..core.relations import Children, OptionalParent
 from ..errors import NotFoundError, ServerError
 from .base import FednResource
 from .errors import NoActivePackageError
@@ -38,8 +38,8 @@ class Model(
     parent_model: str | None = None
     session_id: str | None = None
 
-    parent: ClassVar[Parent[Model]] = Parent("Model", key="parent_model")
-    session: ClassVar[Parent[Session]] = Parent("Session", key="session_id")
+    parent: ClassVar[OptionalParent[Model]] = OptionalParent("Model", key="parent_model")
+    session: ClassVar[OptionalParent[Session]] = OptionalParent("Session", key="session_id")
     validations: ClassVar[Children[Validation]] = Children("Validation", key="model_id")
     predictions: ClassVar[Children[Prediction]] = Children("Prediction", key="model_id")
     metrics: ClassVar[Children[Metric]] = Children("Metric", key="model_id")

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.protocol import loads
-from ..core.relations import Parent
+from ..core.relations import OptionalParent, Parent
 from .base import FednResource
 from .types import Sender, Timestamp
 
@@ -38,7 +38,7 @@ class Status(
     data: str | None = None
     extra: str | None = None
 
-    session: ClassVar[Parent[Session]] = Parent("Session", key="session_id")
+    session: ClassVar[OptionalParent[Session]] = OptionalParent("Session", key="session_id")
 
 
 class Validation(
@@ -143,8 +143,8 @@ class Metric(
     timestamp: Timestamp = None
 
     model: ClassVar[Parent[Model]] = Parent("Model", key="model_id")
-    session: ClassVar[Parent[Session]] = Parent("Session", key="session_id")
-    round: ClassVar[Parent[Round]] = Parent("Round", key="round_id")
+    session: ClassVar[OptionalParent[Session]] = OptionalParent("Session", key="session_id")
+    round: ClassVar[OptionalParent[Round]] = OptionalParent("Round", key="round_id")
 
 
 class Run(
@@ -166,7 +166,9 @@ class Run(
 
     session: ClassVar[Parent[Session]] = Parent("Session", key="session_id")
     model: ClassVar[Parent[Model]] = Parent("Model", key="model_id")
-    final_model: ClassVar[Parent[Model]] = Parent("Model", key="completed_at_model_id")
+    final_model: ClassVar[OptionalParent[Model]] = OptionalParent(
+        "Model", key="completed_at_model_id"
+    )
 
 
 class Attribute(

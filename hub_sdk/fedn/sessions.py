@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import PrivateAttr
 
 from ..core.pagination import LazyList
-from ..core.relations import Children, Parent
+from ..core.relations import Children, OptionalParent, Parent
 from ..errors import BadRequestError, ValidationError, invalid
 from .base import FednResource
 from .errors import SessionStartError
@@ -335,7 +335,7 @@ class Round(
     _linked: bool = PrivateAttr(default=False)
 
     session: ClassVar[Parent[Session]] = Parent("Session", key="session_id")
-    model: ClassVar[Parent[Model]] = Parent("Model", key="model_id")
+    model: ClassVar[OptionalParent[Model]] = OptionalParent("Model", key="model_id")
 
     @property
     def session_id(self) -> str | None:

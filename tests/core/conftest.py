@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import pytest
 
 from hub_sdk.auger import AugerResource, connect
-from hub_sdk.core import Action, Children, Parent, context
+from hub_sdk.core import Action, Children, OptionalParent, Parent, context
 
 from .toy_server import ToyServer
 
@@ -43,6 +43,7 @@ class Gadget(AugerResource, path="gadgets", actions="list get create", filters="
     widget_id: int | None = None
 
     widget: ClassVar[Parent[Widget]] = Parent("Widget", key="widget_id")
+    maybe_widget: ClassVar[OptionalParent[Widget]] = OptionalParent("Widget", key="widget_id")
 
 
 @pytest.fixture()

@@ -147,11 +147,6 @@ def test_writes_through_the_connection_invalidate_the_cache(toy, conn):
     assert g.widget.name == "newer"
 
 
-def test_parent_of_empty_key_is_none(toy, conn):
-    toy.add("gadgets", id="orphan")
-    assert Gadget.get("orphan").widget is None
-
-
 def test_equality_hash_and_repr(toy, conn):
     toy.add("widgets", name="a" * 100)
     a, b = Widget.get(1), Widget.get(1)

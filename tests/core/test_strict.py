@@ -1,11 +1,11 @@
-"""Strict at the edge: unknown fields, filters and wrong types are clear errors before anything
-is sent."""
+"""Strict at the edge: unknown fields, filters, wrong types and empty parent keys are clear errors
+before anything is sent."""
 
 from __future__ import annotations
 
 import pytest
 
-from hub_sdk.errors import ValidationError
+from hub_sdk.errors import MissingParentError, ValidationError
 
 from .conftest import Gadget, Widget
 
@@ -121,3 +121,15 @@ def test_unknown_and_none_filters_are_refused_before_any_request(toy, conn):
     w.gadgets.create(id="g1", name="x")
     assert [g.id for g in w.gadgets()] == ["g1"]  # the child manager's key is a filter
     assert [g.id for g in Gadget.list(widget_id=1)] == ["g1"]
+
+
+# -- parents -----------------------------------------------------------------------------------
+
+
+def test_a_parent_with_an_empty_key_is_a_clear_error(toy, conn):
+    toy.add("gadgets", id="orphan")
+    orphan = Gadget.get("orphan")
+    with pytest.raises(MissingParentError) as err:
+        _ = orphan.widget
+    assert "widget_id" in str(err.value) and "orphan" in str(err.value)
+    assert orphan.maybe_widget is None  # declared optional

@@ -18,7 +18,7 @@ from hub_sdk.auger.relations import Embedded
 from hub_sdk.cli import APIS, build_parser
 from hub_sdk.cli.resources import VERBS, discover
 from hub_sdk.core import Resource, resources
-from hub_sdk.core.relations import Children, Parent
+from hub_sdk.core.relations import Children, OptionalParent, Parent
 from hub_sdk.core.resource import READ_ONLY
 
 CLASSES = [cls for api in ("auger", "fedn") for cls in resources(api).values()]
@@ -48,9 +48,12 @@ def _path_params(cls: type[Resource]) -> set[str]:
     return set(re.findall(r"\{(\w+)\}", cls.__resource__.path or ""))
 
 
-def _relations(cls: type[Resource]) -> dict[str, Parent[Any] | Children[Any]]:
+def _relations(
+    cls: type[Resource],
+) -> dict[str, Parent[Any] | OptionalParent[Any] | Children[Any]]:
     """The relations the class itself declares (inherited ones are checked on the base)."""
-    return {n: v for n, v in list(vars(cls).items()) if isinstance(v, (Parent, Children))}
+    kinds = (Parent, OptionalParent, Children)
+    return {n: v for n, v in list(vars(cls).items()) if isinstance(v, kinds)}
 
 
 def _base_spec(cls: type[Resource]) -> Any:
@@ -114,7 +117,7 @@ def test_relations_resolve_to_their_annotated_class_by_real_keys(cls: type[Resou
             f"{cls.__name__}.{attr} is annotated {kind}[{name}] but is "
             f"{type(relation).__name__}({target.__name__!r})"
         )
-        if isinstance(relation, Parent):  # the owner's foreign key
+        if isinstance(relation, (Parent, OptionalParent)):  # the owner's foreign key
             assert relation.key in _fields(cls) | _properties(cls), f"{cls.__name__}.{attr}"
         else:  # the child's foreign key: a field, an input, a path parameter or a filter on one
             key = relation.key.split("__")[0]

@@ -44,19 +44,25 @@ def auger_code(hub: LocalHub) -> None:
     for session in exp.sessions:
         assert_type(session, auger.ExperimentSession)
 
-    # parents: X | None, chained with narrowing
+    # parents: the object (an empty key raises), or X | None where the contract allows none
     session = auger.ExperimentSession.get("s")
-    assert_type(session.experiment, auger.Experiment | None)
+    assert_type(session.experiment, auger.Experiment)
+    assert_type(session.project_file, auger.ProjectFile | None)
     trial = session.trials().first()
     if trial is not None:
         assert_type(trial, auger.Trial)
         assert_type(trial.score_value, float | None)
         assert_type(trial.hyperparameter, auger.Hyperparameter | None)
-        assert_type(trial.experiment_session, auger.ExperimentSession | None)
+        assert_type(trial.experiment_session, auger.ExperimentSession)
         assert_type(trial.refit("s3://bucket/data.csv"), auger.Trial)
-        parent = trial.experiment_session
-        if parent is not None and parent.experiment is not None:
-            assert_type(parent.experiment.project, auger.Project | None)
+        assert_type(trial.experiment_session.experiment.project, auger.Project)
+        assert_type(trial.project, auger.Project | None)
+
+    # ids keep the server's type: .pk is typed per resource
+    assert_type(exp.pk, str)
+    assert_type(auger.Project.get(1).pk, int)
+    assert_type(session.pk, str)
+    assert_type(auger.Trial.get("t").pk, str | int)
 
     # listings and custom verbs
     assert_type(auger.Project.list(limit=5), LazyList[auger.Project])
@@ -95,11 +101,15 @@ def fedn_code(hub: LocalHub, folder: Path) -> None:
     assert_type(session, fedn.Session)
     assert_type(session.wait(timeout=60, progress=True), fedn.Session)
     assert_type(session.rounds(), list[fedn.Round])
-    assert_type(session.seed_model, fedn.Model | None)
+    assert_type(session.seed_model, fedn.Model)
+    assert_type(session.pk, str)
     models = session.models()
     assert_type(models, LazyList[fedn.Model])
     final = models[-1]
+    assert_type(final.pk, str)
+    assert_type(final.model_id, str)
     assert_type(final.parent, fedn.Model | None)
+    assert_type(final.session, fedn.Session | None)
     assert_type(final.trail(), list[fedn.Model])
     assert_type(final.download(), bytes)
     assert_type(final.download(folder / "final.npz"), Path)
@@ -115,6 +125,18 @@ def fedn_code(hub: LocalHub, folder: Path) -> None:
     except BadRequestError as exc:
         assert_type(exc.field_errors, list[tuple[str, str]])
     conn.close()
+
+
+def notebook_navigation(trial: auger.Trial, validation: fedn.Validation) -> list[str]:
+    """Natural notebook code: navigation and ids without a single assert or None check."""
+    org = trial.experiment_session.experiment.project.organization
+    names: list[str] = [org.name or "", trial.experiment_session.experiment.id]
+    names.append(validation.model.model_id)
+    names.append(validation.model.session_id or "no session")
+    names.append(validation.session.seed_model.pk)
+    ids: list[int] = [org.id, trial.experiment_session.experiment.project.pk]
+    names.extend(str(i) for i in ids)
+    return names
 
 
 def local_hub() -> None:

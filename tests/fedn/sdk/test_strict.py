@@ -8,7 +8,7 @@ import pytest
 import responses
 
 from hub_sdk import fedn
-from hub_sdk.errors import ResponseDecodeError, ValidationError
+from hub_sdk.errors import MissingParentError, ResponseDecodeError, ValidationError
 
 URL = "http://fedn.test"
 API = URL + "/api/v1"
@@ -62,3 +62,7 @@ def test_a_get_without_the_id_is_a_decode_error() -> None:
             fedn.Model.get("m1", connection=conn)
         assert "model_id" in str(err.value) and err.value.status == 200
         responses.reset()
+    responses.get(f"{API}/sessions/s1", json={"session_id": "s1", "name": "x"})
+    session = fedn.Session.get("s1", connection=conn)
+    with pytest.raises(MissingParentError, match="seed_model_id"):
+        _ = session.seed_model
