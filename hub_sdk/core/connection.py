@@ -297,7 +297,7 @@ class Connection:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        context.pop(self.protocol.name, self._ctx.tokens.pop())
+        context.pop(self.protocol.name, self._ctx.tokens.pop(), self)
 
     def close(self) -> None:
         """Close the pooled HTTP connections."""

@@ -1,11 +1,17 @@
-"""Strict at the edge: unknown fields, filters, wrong types and empty parent keys are clear errors
-before anything is sent."""
+"""Strict at the edge: unknown fields, filters, wrong types, threads and empty parent keys are clear
+errors before anything is sent."""
 
 from __future__ import annotations
 
+import contextvars
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from hub_sdk.errors import MissingParentError, ValidationError
+from hub_sdk.auger import connect
+from hub_sdk.core import context
+from hub_sdk.errors import HubError, MissingParentError, ValidationError
 
 from .conftest import Gadget, Widget
 
@@ -133,3 +139,40 @@ def test_a_parent_with_an_empty_key_is_a_clear_error(toy, conn):
         _ = orphan.widget
     assert "widget_id" in str(err.value) and "orphan" in str(err.value)
     assert orphan.maybe_widget is None  # declared optional
+
+
+# -- threads and default connections -----------------------------------------------------------
+
+
+def test_threads_do_not_silently_use_another_default(toy):
+    context.clear_default("auger")
+    c1 = connect(toy.url, project_token=toy.token)  # the process-wide default
+    c2 = connect(toy.url, project_token=toy.token, default=False)
+    toy.add("widgets", name="a")
+    try:
+        with c2:
+            assert Widget.get(1).connection is c2
+            with ThreadPoolExecutor(2) as pool:
+                # A thread does not inherit the `with` block: resolving the default there is
+                # ambiguous (c1 or c2?), so it is an error rather than c1.
+                with pytest.raises(HubError, match="with conn"):
+                    pool.submit(Widget.get, 1).result()
+                # Run the task in a copy of the caller's context: it sees c2.
+                task = pool.submit(contextvars.copy_context().run, Widget.get, 1)
+                assert task.result().connection is c2
+                # An explicit connection always works.
+                assert pool.submit(Widget.get, 1, connection=c1).result().connection is c1
+            # The SDK's own threads (prefetching pages) use the listing's connection.
+            listed = Widget.list(prefetch=True, page_size=1)
+            assert [w.connection for w in listed] == [c2]
+        # Outside any block, threads use the process-wide default as before.
+        seen: list[object] = []
+        t = threading.Thread(target=lambda: seen.append(Widget.get(1).connection))
+        t.start()
+        t.join()
+        assert seen == [c1]
+        # A block on the default connection itself is not ambiguous.
+        with c1, ThreadPoolExecutor(1) as pool:
+            assert pool.submit(Widget.get, 1).result().connection is c1
+    finally:
+        context.clear_default("auger")
