@@ -319,6 +319,15 @@ class Resource(BaseModel):
         # Plain JSON for the server's copy: no response (or request) objects.
         return pickle_state(self, _connection=None, _raw=self._pristine())
 
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """Independent data bound to the same connection (which is never copied)."""
+        make = copier(self)
+        assert make is not None
+        twin: Self = make()
+        if memo is not None:
+            memo[id(self)] = twin
+        return twin
+
     def __setattr__(self, name: str, value: Any) -> None:
         """Assign a field (validated); an unknown name or a wrong type is a ValidationError."""
         cls = type(self)

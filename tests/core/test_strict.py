@@ -1,9 +1,10 @@
-"""Strict at the edge: unknown fields, filters, wrong types, threads and empty parent keys are clear
-errors before anything is sent."""
+"""Strict at the edge: unknown fields, filters, wrong types, copies, threads and empty parent keys
+are clear errors before anything is sent."""
 
 from __future__ import annotations
 
 import contextvars
+import copy
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -139,6 +140,25 @@ def test_a_parent_with_an_empty_key_is_a_clear_error(toy, conn):
         _ = orphan.widget
     assert "widget_id" in str(err.value) and "orphan" in str(err.value)
     assert orphan.maybe_widget is None  # declared optional
+
+
+# -- copies ------------------------------------------------------------------------------------
+
+
+def test_deep_copies_are_independent_and_keep_the_connection(toy, conn):
+    toy.add("widgets", name="a", tags=["x"], settings={"deep": {"k": 1}})
+    toy.add("gadgets", id="g", widget_id=1)
+    w = Widget.get(1)
+    for twin in (copy.deepcopy(w), w.model_copy(deep=True)):
+        assert twin == w and twin is not w and twin.connection is conn
+        twin.tags.append("y")
+        twin.settings["deep"]["k"] = 2
+        assert w.tags == ["x"] and w.settings == {"deep": {"k": 1}}
+        assert twin.changes() == {"settings": {"deep": {"k": 2}}, "tags": ["x", "y"]}
+        assert w.changes() == {}
+    g = copy.deepcopy(Gadget.get("g"))
+    assert g.widget.name == "a" and g.widget.connection is conn
+    assert copy.copy(w).connection is conn
 
 
 # -- threads and default connections -----------------------------------------------------------
