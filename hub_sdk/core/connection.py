@@ -278,6 +278,7 @@ class Connection:
         if headers:
             self.session.headers.update(headers)
         self._env: dict[tuple[str, str], dict[str, Any]] = {}
+        self._closed = False
         self._ctx = threading.local()
         self._rand = random.Random()
         self.requests_sent = 0
@@ -300,8 +301,14 @@ class Connection:
         context.pop(self.protocol.name, self._ctx.tokens.pop(), self)
 
     def close(self) -> None:
-        """Close the pooled HTTP connections."""
+        """Close the pooled HTTP connections; any later call raises :class:`HubError`."""
+        self._closed = True
         self.session.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (the connection sends nothing any more)."""
+        return self._closed
 
     def __repr__(self) -> str:
         return (
@@ -469,6 +476,13 @@ class Connection:
         Within the call's deadline, if it has one: a streamed success keeps it (and its
         watchdog) until :func:`iter_stream` ends.
         """
+        if self._closed:
+            raise HubError(
+                f"this {self.protocol.name} connection to {self.base_url} is closed:"
+                " connect again for a new one",
+                method=req.method,
+                path=shown_path(req.path),
+            )
         seconds = req.deadline if req.deadline is not None else self.deadline
         if seconds is None:
             return self._attempts(req, read, None)

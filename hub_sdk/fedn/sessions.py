@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import PrivateAttr
 
 from ..core.pagination import LazyList
+from ..core.protocol import Page
 from ..core.relations import Children, OptionalParent, Parent
 from ..errors import BadRequestError, ValidationError, invalid
 from .base import FednResource
@@ -213,13 +214,25 @@ class Session(
         self.refresh()
         return (self.status or "").lower() in SESSION_DONE
 
-    def rounds(self) -> builtins.list[Round]:
-        """The session's rounds, in order, each knowing the model it committed."""
+    def rounds(self) -> LazyList[Round]:
+        """The session's rounds in numeric order, each knowing the model it committed.
+
+        A lazy listing like every child collection: nothing is fetched until it is used, then
+        the rounds and the session's models in two requests (the order is numeric, which the
+        controller cannot sort by), once per pass from the start.
+        """
         from .history import link_committed_models
 
-        mine = self._round_list()
-        link_committed_models(mine, self.models(page_size=1000))
-        return mine
+        loaded: builtins.list[Round] = []
+
+        def fetch(offset: int, size: int) -> Page[Round]:
+            if offset == 0 or not loaded:
+                mine = self._round_list()
+                link_committed_models(mine, self.models(page_size=1000))
+                loaded[:] = mine
+            return Page(loaded[offset : offset + size], len(loaded))
+
+        return LazyList(fetch, describe="Round", item_type=Round)
 
     def _round_list(self) -> builtins.list[Round]:
         """The session's rounds in order (one request)."""

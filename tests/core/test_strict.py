@@ -1,5 +1,5 @@
-"""Strict at the edge: unknown fields, filters, wrong types, copies, threads and empty parent keys
-are clear errors before anything is sent."""
+"""Strict at the edge: unknown fields and filters, wrong types, copies, closed connections,
+threads and empty parent keys are clear errors before anything is sent."""
 
 from __future__ import annotations
 
@@ -159,6 +159,23 @@ def test_deep_copies_are_independent_and_keep_the_connection(toy, conn):
     g = copy.deepcopy(Gadget.get("g"))
     assert g.widget.name == "a" and g.widget.connection is conn
     assert copy.copy(w).connection is conn
+
+
+# -- closed connections ----------------------------------------------------------------------
+
+
+def test_a_closed_connection_refuses_to_reconnect(toy):
+    c = connect(toy.url, project_token=toy.token, default=False)
+    toy.add("widgets", name="a")
+    assert Widget.get(1, connection=c).name == "a"
+    c.close()
+    before = len(toy.log)
+    with pytest.raises(HubError, match="closed"):
+        Widget.get(1, connection=c)
+    with pytest.raises(HubError, match="closed"):
+        Widget.list(connection=c).first()
+    assert len(toy.log) == before
+    c.close()  # closing twice is fine
 
 
 # -- threads and default connections -----------------------------------------------------------

@@ -34,7 +34,7 @@ def test_create_sends_rounds_and_defaults(seed: fedn.Model) -> None:
     found = fedn.Session.list(name=name)
     assert [s.pk for s in found] == [session.pk]
     assert fedn.Session.get(session.pk).session_config == cfg
-    assert session.rounds() == [] and len(session.models()) == 0
+    assert session.rounds().to_list() == [] and len(session.models()) == 0
     assert not session.is_finished()
 
 

@@ -1,4 +1,5 @@
-"""Strict at the edge on FEDn: filters from the entity's fields, ids that are always there."""
+"""Strict at the edge on FEDn: filters from the entity's fields, ids that are always there,
+rounds as a lazy listing (on every backend: LocalHub, a real controller, a real network)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 import responses
 
 from hub_sdk import fedn
+from hub_sdk.core.pagination import LazyList
 from hub_sdk.errors import MissingParentError, ResponseDecodeError, ValidationError
 
 URL = "http://fedn.test"
@@ -66,3 +68,34 @@ def test_a_get_without_the_id_is_a_decode_error() -> None:
     session = fedn.Session.get("s1", connection=conn)
     with pytest.raises(MissingParentError, match="seed_model_id"):
         _ = session.seed_model
+
+
+def test_rounds_are_a_lazy_listing(seed: fedn.Model) -> None:
+    session = fedn.Session.create(seed_model_id=seed.pk, session_config={"rounds": 1})
+    conn = seed.connection
+    assert conn is not None
+    sent = conn.requests_sent
+    rounds = session.rounds()
+    assert isinstance(rounds, LazyList) and conn.requests_sent == sent  # nothing fetched yet
+    assert len(rounds) == 0 and rounds.to_list() == [] and rounds.first() is None
+
+
+@responses.activate
+def test_rounds_come_in_numeric_order_with_their_committed_models() -> None:
+    conn = fedn.connect(URL, default=False, max_retries=0)
+    rounds = [
+        {"round_id": rid, "status": "Finished",
+         "round_config": {"session_id": "s1", "model_id": f"m{int(rid) - 1}"}}
+        for rid in ("10", "9", "2", "1", "3", "4", "5", "6", "7", "8")
+    ]
+    models = [{"model_id": f"m{n}", "parent_model": f"m{n - 1}", "session_id": "s1"}
+              for n in range(1, 11)]
+    responses.get(f"{API}/rounds/", json={"count": 10, "result": rounds})
+    responses.get(f"{API}/models/", json={"count": 10, "result": models})
+    session = fedn.Session.model_validate({"session_id": "s1", "seed_model_id": "m0"})
+    session._bind(conn, None)
+    listing = session.rounds()
+    assert len(responses.calls) == 0
+    assert [r.round_id for r in listing] == [str(n) for n in range(1, 11)]
+    assert [r.model_id for r in listing] == [f"m{n}" for n in range(1, 11)]
+    assert listing[-1].round_id == "10" and len(listing) == 10
