@@ -167,7 +167,10 @@ def test_unknown_aggregators_and_bad_settings_are_refused_before_sending(
     conn = seed.connection
     assert conn is not None
     sent = conn.requests_sent
+    looped: dict[str, Any] = {}
+    looped["learning_rate"] = looped  # refers to itself: refused, not a RecursionError
     bad: list[tuple[dict[str, Any], str]] = [
+        ({"aggregator": "fedopt", "aggregator_kwargs": looped}, "aggregator_kwargs.learning_rate"),
         ({"aggregator": "fedprox"}, "aggregator"),
         ({"rounds": 0}, "rounds"),
         ({"rounds": -1}, "rounds"),
