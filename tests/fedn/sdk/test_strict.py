@@ -47,7 +47,9 @@ def test_declared_filters_keep_working(conn: fedn.FednConnection, seed: fedn.Mod
     assert fedn.Model.list(committed_at__gte=seed.committed_at, order_by="-committed_at").first()
     assert fedn.Model.list(name__ne=seed.name, model_id=seed.pk).first() is None
     assert fedn.Status.list(sender__role="client", limit=1).to_list() is not None
-    assert fedn.Package.list(active=True).first() is not None  # the controller's name for it
+    # Filters go by the controller's names: `active`, not the Python field `is_active`.
+    assert "active" in fedn.Package.filter_rules().names
+    assert "is_active" not in fedn.Package.filter_rules().names
 
 
 def test_ids_are_str_and_a_seed_has_no_parent(seed: fedn.Model) -> None:
