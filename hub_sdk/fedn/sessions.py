@@ -232,7 +232,7 @@ class Session(
                 loaded[:] = mine
             return Page(loaded[offset : offset + size], len(loaded))
 
-        return LazyList(fetch, describe="Round", item_type=Round)
+        return LazyList(fetch, prefetch=False, describe="Round", item_type=Round)
 
     def _round_list(self) -> builtins.list[Round]:
         """The session's rounds in order (one request)."""
