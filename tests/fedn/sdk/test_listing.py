@@ -116,7 +116,7 @@ def test_models_listed_exactly_once_on_the_network_statestore(
     """The same on MongoDB (``make test-fedn-network``), where unknown filter keys match
     nothing: a wrong keyset filter would end the listing early."""
     if fedn_server.backend == "local":
-        pytest.skip("covered by test_models_listed_exactly_once_while_others_upload")
+        pytest.skip("needs the real network's MongoDB statestore: runs in make test-fedn-network")
     _listing_while_uploading(fedn_server, files["seed"], None)
     _listing_while_uploading(fedn_server, files["seed"], "committed_at")
 
