@@ -238,7 +238,7 @@ def _verdict(ok: bool | None) -> str:
 
 def listing_pages(items: int) -> int:
     """The requests a default listing of ``items`` makes: pages grow from the first size."""
-    from hub_sdk.core.pagination import FIRST_PAGE_SIZE, MAX_PAGE_SIZE
+    from hub_sdk.core.walk import FIRST_PAGE_SIZE, MAX_PAGE_SIZE
 
     pages, size, got = 1, FIRST_PAGE_SIZE, FIRST_PAGE_SIZE
     while got < items:

@@ -13,20 +13,13 @@ from .connection import DEFAULT_TIMEOUT, Connection, InsecureConnectionWarning, 
 from .context import clear_default, get_default, set_default
 from .exports import LazyExports
 from .log import configure_from_env
-from .pagination import (
-    FIRST_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    CollectionChangedWarning,
-    Consistency,
-    Keyset,
-    LazyList,
-    PageFetcher,
-)
+from .pagination import Consistency, LazyList, PageFetcher
 from .protocol import ApiResponse, KeyOrder, Page, WireProtocol
 from .relations import ChildManager, Children, OptionalParent, Parent
 from .request import Request
 from .retry import Decision, Outcome, RetryPolicy, backoff_delay, decide, parse_retry_after
 from .secret import Secret, redact
+from .walk import FIRST_PAGE_SIZE, MAX_PAGE_SIZE, CollectionChangedWarning, Keyset
 
 if TYPE_CHECKING:
     from .resource import Action, Resource, ResourceSpec, resource_class, resources

@@ -51,11 +51,12 @@ from ._pydantic import (
 )
 from .exports import api_exports
 from .filters import FilterRules, check_filters
-from .pagination import Consistency, Keyset, LazyList
+from .pagination import Consistency, LazyList
 from .protocol import ApiResponse, Page, Snapshot, snippet
 from .relations import Children, OptionalParent, Parent
 from .secret import redact
 from .text import lone_surrogate
+from .walk import Keyset
 
 if TYPE_CHECKING:
     from .connection import Connection

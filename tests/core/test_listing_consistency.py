@@ -18,10 +18,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub_sdk.core import FIRST_PAGE_SIZE, MAX_PAGE_SIZE, CollectionChangedWarning, Keyset, LazyList
-from hub_sdk.core import pagination as paging
-from hub_sdk.core.pagination import GROWTH, OVERLAP
+from hub_sdk.core import (
+    FIRST_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    CollectionChangedWarning,
+    Keyset,
+    LazyList,
+    walk,
+)
 from hub_sdk.core.protocol import Page, RawBody
+from hub_sdk.core.walk import GROWTH, OVERLAP
 from hub_sdk.errors import CollectionChangedError, HubError
 from tests.conftest import examples
 
@@ -224,7 +230,7 @@ def test_prefetch_with_a_thread_mutating_meanwhile():
 
 
 def test_strict_raises_a_typed_error_with_counts_when_it_cannot_repair(monkeypatch):
-    monkeypatch.setattr(paging, "REMEMBER", 10)  # forget quickly, so no re-reading can repair
+    monkeypatch.setattr(walk, "REMEMBER", 10)  # forget quickly, so no re-reading can repair
     coll = Collection(200, [[("delete_served", i / 20) for i in range(20)]] * 100)
     got: list[int] = []
     with pytest.raises(CollectionChangedError) as err:
@@ -237,7 +243,7 @@ def test_strict_raises_a_typed_error_with_counts_when_it_cannot_repair(monkeypat
 
 
 def test_tolerant_warns_and_goes_on(monkeypatch):
-    monkeypatch.setattr(paging, "REMEMBER", 10)
+    monkeypatch.setattr(walk, "REMEMBER", 10)
     coll = Collection(200, [[("delete_served", i / 20) for i in range(20)]] * 100)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -279,7 +285,7 @@ def test_pages_stay_within_a_byte_budget():
 
     got = list(LazyList(fetch, identity=lambda x: x, prefetch=False, max_page_size=5_000))
     assert got == rows
-    assert max(seen) <= paging.PAGE_BYTES // item_bytes + OVERLAP
+    assert max(seen) <= walk.PAGE_BYTES // item_bytes + OVERLAP
 
 
 def test_first_and_len_stay_cheap():
@@ -308,7 +314,7 @@ def test_an_item_sent_twice_in_one_page_is_yielded_once():
 def test_it_looks_further_back_when_the_items_before_the_cursor_vanish(monkeypatch):
     """Past what it can re-read from the start, deleting the items just before the cursor
     (but not older ones) is still repaired: it looks further back once, for older ones."""
-    monkeypatch.setattr(paging, "REMEMBER", 200)
+    monkeypatch.setattr(walk, "REMEMBER", 200)
     coll = Collection(2_000)
     got: list[int] = []
     for x in listing(coll, page_size=40):

@@ -167,9 +167,9 @@ def test_interleavings_hypothesis_finds(
 
 def test_strict_says_so_when_it_cannot_repair(hub: LocalHub, monkeypatch: Any) -> None:
     """With (almost) nothing remembered, deleting everything yielded cannot be repaired."""
-    from hub_sdk.core import pagination
+    from hub_sdk.core import walk
 
-    monkeypatch.setattr(pagination, "REMEMBER", 3)
+    monkeypatch.setattr(walk, "REMEMBER", 3)
     w = Writers(hub)
     try:
         w.create(40)
