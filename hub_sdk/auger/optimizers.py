@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core import context
-from ..core.connection import Connection, encode_json
+from ..core.connection import Connection
+from ..core.encoding import encode_json
 from ..core.protocol import ApiResponse
 from ..core.request import Request
 from ..core.retry import backoff_delay

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .auth import Auth, BodyTokenAuth, HeaderTokenAuth
-from .connection import DEFAULT_TIMEOUT, Connection, InsecureConnectionWarning, ResourceCache
+from .cache import ResourceCache
+from .connection import DEFAULT_TIMEOUT, Connection, InsecureConnectionWarning
 from .context import clear_default, get_default, set_default
 from .exports import LazyExports
 from .log import configure_from_env

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as _dt
-import decimal
-import enum
 import json
 import logging
 import random
 import threading
 import time
-import uuid
 import warnings
-from collections.abc import Callable, Hashable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 from urllib.parse import urljoin, urlsplit
 
-import cachetools
 import requests
 from typing_extensions import Unpack
 from urllib3.filepost import encode_multipart_formdata
@@ -29,15 +23,16 @@ from ..errors import (
     APIConnectionError,
     APITimeoutError,
     HubError,
-    RedirectError,
     ResponseDecodeError,
-    TLSError,
     ValidationError,
 )
 from . import _requests, context
 from ._requests import TrackingAdapter, Wire
 from .auth import Auth
+from .cache import ResourceCache
 from .deadline import Deadline, current
+from .encoding import check_text, encode_json
+from .failures import as_decode_error, redirect_error, transport_error
 from .progress import UploadBody
 from .protocol import ApiResponse, Page, WireProtocol, snippet
 from .request import Expect, Request, RequestOptions, Timeout
@@ -50,7 +45,6 @@ from .retry import (
     parse_retry_after,
 )
 from .secret import redact, redact_mapping
-from .text import lone_surrogate
 
 log = logging.getLogger("hub_sdk")
 
@@ -69,145 +63,6 @@ _MAX_REDIRECTS = 5
 
 class InsecureConnectionWarning(UserWarning):
     """TLS certificate verification was turned off."""
-
-
-def json_default(value: Any) -> Any:
-    """Encode values ``json`` does not know: datetimes, decimals, UUIDs, enums, models, sets."""
-    if isinstance(value, _dt.datetime):
-        if value.tzinfo is None:
-            return value.isoformat()
-        return value.astimezone(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return dump(mode="json", exclude_unset=True)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def encode_json(body: Any, method: str, path: str) -> bytes:
-    """Encode a request body as strict JSON (no NaN/Infinity, no lone surrogates), or raise
-    ValidationError naming the field."""
-    try:
-        text = json.dumps(body, separators=(",", ":"), allow_nan=False, default=json_default)
-    except (TypeError, ValueError) as exc:
-        # Name the offending top-level fields (only on this failure path: no cost otherwise).
-        bad: list[tuple[str, str]] = []
-        if isinstance(body, Mapping):
-            for key, value in body.items():
-                try:
-                    json.dumps(value, allow_nan=False, default=json_default)
-                except (TypeError, ValueError) as inner:
-                    bad.append((str(key), f"is not valid JSON ({inner})"))
-        where = f" (fields: {', '.join(k for k, _ in bad)})" if bad else ""
-        raise ValidationError(
-            f"request body is not valid JSON{where}: {exc}",
-            field_errors=bad,
-            method=method,
-            path=path,
-        ) from None
-    if "\\ud" in text:  # a surrogate escape: a pair (fine) or a lone one (no UTF-8 for it)
-        check_text(body, "request body", method, path)
-    return text.encode()
-
-
-def check_text(value: Any, what: str, method: str, path: str) -> None:
-    """Raise ValidationError if ``value`` (a JSON-like tree) holds a lone surrogate.
-
-    Such a string cannot be encoded as UTF-8: the server would answer 500, or the request
-    could not even be built.
-    """
-    where = lone_surrogate(value, "" if isinstance(value, Mapping) else what)
-    if where is not None:
-        raise ValidationError(
-            f"{what}: {where}: contains a lone surrogate (text that is not valid Unicode, e.g."
-            " decoded with errors='surrogateescape'); nothing was sent",
-            field_errors=[(where, "contains a lone surrogate")],
-            method=method,
-            path=path.encode("utf-8", "backslashreplace").decode("utf-8"),
-        )
-
-
-class ResourceCache:
-    """A thread-safe, bounded, expiring cache of objects looked up through one connection."""
-
-    def __init__(self, maxsize: int = 1024, ttl: float = 300.0) -> None:
-        self._lock = threading.Lock()
-        self._data: cachetools.TTLCache[Hashable, Any] = cachetools.TTLCache(
-            maxsize=max(1, maxsize), ttl=ttl
-        )
-        self.enabled = maxsize > 0 and ttl > 0
-        self.hits = 0
-        self.misses = 0
-        self.generation = 0  # bumped by every write, so a read racing a write cannot go stale
-
-    def get(self, key: Hashable) -> Any:
-        """The cached value for ``key``, or None."""
-        if not self.enabled:
-            return None
-        with self._lock:
-            value = self._data.get(key)
-            if value is None:
-                self.misses += 1
-            else:
-                self.hits += 1
-            return value
-
-    def put_read(self, key: Hashable, value: Any, generation: int) -> None:
-        """Remember a value read when the cache was at ``generation``, unless a write came since."""
-        if self.enabled:
-            with self._lock:
-                if generation == self.generation:
-                    self._data[key] = value
-
-    def put_write(self, key: Hashable, value: Any) -> None:
-        """Remember the state a write through this connection produced."""
-        with self._lock:
-            self.generation += 1
-            if self.enabled:
-                self._data[key] = value
-
-    @contextmanager
-    def writing(self, key: Hashable | None) -> Iterator[None]:
-        """Around a write to the object at ``key``: if it fails, forget the object.
-
-        Whatever the error, the write may have reached the server (a timeout, a lost
-        connection, a body that would not decode after a success): the cached copy can no
-        longer be trusted. On success the caller caches the new state itself.
-        """
-        try:
-            yield
-        except BaseException:
-            if key is not None:
-                self.invalidate(key)
-            raise
-
-    def invalidate(self, key: Hashable) -> None:
-        """Forget ``key`` (a write changed or removed it)."""
-        with self._lock:
-            self.generation += 1
-            self._data.pop(key, None)
-
-    def clear(self) -> None:
-        """Forget everything."""
-        with self._lock:
-            self.generation += 1
-            self._data.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._data)
-
-    def __repr__(self) -> str:
-        return f"<ResourceCache {len(self)} entries, hits={self.hits} misses={self.misses}>"
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -434,7 +289,7 @@ class Connection:
             try:
                 return codec.decode_listing(content, item)
             except (HubError, RecursionError) as exc:
-                bad = _as_decode_error(exc)
+                bad = as_decode_error(exc)
                 if getattr(bad, "retryable", False):
                     return self._exchange(request, lambda resp: codec.decode_page(resp, item))
                 bad.method = bad.method or request.method
@@ -532,7 +387,7 @@ class Connection:
             except requests.RequestException as exc:
                 outcome = _requests.outcome(exc)
                 status = None
-                error = _transport_error(exc, outcome, method, path)
+                error = transport_error(exc, outcome, method, path)
             else:
                 if 200 <= status < 300:
                     try:
@@ -545,7 +400,7 @@ class Connection:
                         result = read(resp)
                     except (HubError, RecursionError) as exc:
                         outcome = Outcome.BAD_BODY
-                        bad = _as_decode_error(exc)
+                        bad = as_decode_error(exc)
                         self._locate(bad, req, resp)
                         bad.may_have_been_applied = may_have_been_applied(method, outcome)
                         if not getattr(bad, "retryable", True):
@@ -557,7 +412,7 @@ class Connection:
                         return result
                 else:
                     outcome = Outcome.STATUS
-                    error = _redirect_error(resp) if status < 400 else self.protocol.error(resp)
+                    error = redirect_error(resp) if status < 400 else self.protocol.error(resp)
                     self._locate(error, req, resp)
                     error.may_have_been_applied = may_have_been_applied(method, outcome, status)
                     retry_after = getattr(error, "retry_after", None)
@@ -721,63 +576,6 @@ def _json_shaped(content: bytes) -> bool:
 
 def _as_is(resp: requests.Response) -> requests.Response:
     return resp
-
-
-def _as_decode_error(exc: HubError | RecursionError) -> HubError:
-    """``exc``, or for a body that defeated the decoder a :class:`ResponseDecodeError`."""
-    if isinstance(exc, HubError):
-        return exc
-    return ResponseDecodeError("the response nests too deeply to decode", retryable=False)
-
-
-def _transport_error(
-    exc: requests.RequestException, outcome: Outcome, method: str, path: str
-) -> HubError:
-    """The typed error of an attempt that got no response."""
-    applied = may_have_been_applied(method, outcome)
-    if outcome is Outcome.TLS_FAILED:
-        why = _requests.certificate_error(exc)
-        detail = getattr(why, "verify_message", None) or str(why)
-        return TLSError(
-            f"the server's TLS certificate did not verify ({redact(detail)[:200]}); nothing"
-            " was sent. Trust its CA with verify='/path/to/ca.pem' or fix the certificate",
-            method=method,
-            path=path,
-            may_have_been_applied=applied,
-        )
-    timed_out = outcome is Outcome.TIMEOUT or isinstance(exc, requests.exceptions.ConnectTimeout)
-    kind = APITimeoutError if timed_out else APIConnectionError
-    return kind(
-        f"{_describe(outcome)}: {redact(str(exc))[:300]}",
-        method=method,
-        path=path,
-        may_have_been_applied=applied,
-    )
-
-
-def _redirect_error(resp: requests.Response) -> HubError:
-    """The error of a redirect that was not followed (the answer to a write)."""
-    method = resp.request.method or ""
-    if "Location" not in resp.headers:
-        return RedirectError(
-            f"HTTP {resp.status_code}: a redirect without a Location to follow",
-            status=resp.status_code,
-        )
-    location = redact(urljoin(resp.url, resp.headers["Location"]))
-    return RedirectError(
-        f"the server redirected the {method} to {location}: a redirected write is not"
-        " followed (it would be sent as a GET, or to another host)",
-        location=location,
-        status=resp.status_code,
-    )
-
-
-def _describe(outcome: Outcome) -> str:
-    return {
-        Outcome.CONNECT_FAILED: "could not connect to the server",
-        Outcome.TIMEOUT: "the server did not answer in time",
-        Outcome.CONNECTION_LOST: "the connection broke before a response arrived",
-    }.get(outcome, "request failed")
 
 
 def iter_stream(resp: requests.Response, chunk_size: int = 1 << 16) -> Iterator[bytes]:
