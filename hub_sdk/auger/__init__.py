@@ -117,7 +117,7 @@ __all__ = [
 
 def resource_for(object_type: str) -> type[AugerResource]:
     """The resource class of an ``"object"`` discriminator (``"trial"`` -> :class:`Trial`)."""
-    from ..core.resource import resource_class
+    from ..core.registry import resource_class
 
     name = "".join(part.capitalize() for part in object_type.split("_"))
     if name in _exports.lazy:

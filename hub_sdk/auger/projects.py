@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from ..core.actions import Action
 from ..core.relations import Children, OptionalParent, Parent
-from ..core.resource import Action
 from .base import AugerResource
 from .models import Component, StateMachine
 

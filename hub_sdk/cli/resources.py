@@ -24,7 +24,8 @@ from typing import IO, Any
 
 from ..auger import connection as auger_connection
 from ..core.config import Setting
-from ..core.resource import Resource, resources
+from ..core.registry import resources
+from ..core.resource import Resource
 from ..errors import UnauthenticatedWarning
 from ..fedn import connection as fedn_connection
 from . import limits, output

@@ -23,12 +23,18 @@ from .secret import Secret, redact
 from .walk import FIRST_PAGE_SIZE, MAX_PAGE_SIZE, CollectionChangedWarning, Keyset
 
 if TYPE_CHECKING:
-    from .resource import Action, Resource, ResourceSpec, resource_class, resources
+    from .actions import Action
+    from .registry import ResourceSpec, resource_class, resources
+    from .resource import Resource
 
 configure_from_env()
 
 _exports = LazyExports(
-    __name__, globals(), resource="Action Resource ResourceSpec resource_class resources"
+    __name__,
+    globals(),
+    actions="Action",
+    registry="ResourceSpec resource_class resources",
+    resource="Resource",
 )
 if not TYPE_CHECKING:  # type checkers see the real names above, not an Any fallback
     __getattr__, __dir__ = _exports.load, _exports.names

@@ -38,6 +38,17 @@ class FilterRules:
         return bool(base) and operator in self.operators and base in self.names
 
 
+_rules: dict[type[Any], FilterRules] = {}
+
+
+def filter_rules(cls: type[Resource]) -> FilterRules:
+    """What ``cls``'s listing takes, as its ``_build_filter_rules`` says (once per class)."""
+    rules = _rules.get(cls)
+    if rules is None:
+        rules = _rules[cls] = cls._build_filter_rules()
+    return rules
+
+
 def check_filters(
     cls: type[Resource], filters: Mapping[str, Any], order_by: str | None = None
 ) -> None:

@@ -40,7 +40,7 @@ class _Relation(Generic[R]):
             if isinstance(self.target, type):
                 self._cls = self.target
             else:
-                from .resource import resource_class
+                from .registry import resource_class
 
                 self._cls = resource_class(owner.__resource__.api, self.target)  # type: ignore[assignment]
         assert self._cls is not None

@@ -20,15 +20,12 @@ are :class:`~hub_sdk.errors.ValidationError` before any request); what comes bac
 from __future__ import annotations
 
 import builtins
-import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Optional, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import quote
 
 import pydantic
-import pydantic_core
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 from typing_extensions import Self
 
@@ -36,157 +33,28 @@ from ..errors import (
     ResponseDecodeError,
     UnsupportedActionError,
     ValidationError,
-    describe,
-    suggest,
 )
-from . import context
+from . import context, inputs
 from ._pydantic import (
     copier,
     field_errors,
     install_fast_post_init,
     pickle_state,
-    private_attributes,
     set_private,
     take_state,
 )
-from .exports import api_exports
-from .filters import FilterRules, check_filters
+from .actions import Action
+from .decoding import Frozen, bind_page, from_response, many
+from .filters import FilterRules, check_filters, filter_rules
 from .pagination import Consistency, LazyList
-from .protocol import ApiResponse, Page, Snapshot, snippet
+from .protocol import ApiResponse, Page, Snapshot
+from .registry import READ_ONLY, VERBS, ResourceSpec, register, resource_class
 from .relations import Children, OptionalParent, Parent
-from .secret import redact
 from .text import lone_surrogate
 from .walk import Keyset
 
 if TYPE_CHECKING:
     from .connection import Connection
-
-VERBS = frozenset({"list", "get", "create", "update", "delete"})
-READ_ONLY = frozenset({"id", "object", "deleted", "created_at", "updated_at"})
-
-T = TypeVar("T")
-R = TypeVar("R", bound="Resource")
-
-_registry: dict[str, dict[str, type[Resource]]] = {}
-_registry_lock = threading.Lock()
-_input_models: dict[type[Any], type[BaseModel]] = {}
-_known_inputs: dict[type[Any], frozenset[str]] = {}
-_filter_rules: dict[type[Any], FilterRules] = {}
-
-
-@dataclass(frozen=True)
-class ResourceSpec:
-    """What a resource class declares about its place in the API."""
-
-    api: str = ""
-    path: str | None = None
-    actions: frozenset[str] = frozenset()
-    id_field: str = "id"
-    writable: frozenset[str] | None = None
-    read_only: frozenset[str] = READ_ONLY
-    create_required: tuple[str, ...] = ()
-    update_method: str = "PATCH"
-    repr_fields: tuple[str, ...] = ("name", "status")
-    # Request-only arguments (name -> type), validated before sending like the fields.
-    inputs: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    # The filters its listing takes (besides the placeholders of its path).
-    filters: frozenset[str] = frozenset()
-
-
-def resource_class(api: str, name: str) -> type[Resource]:
-    """The resource class of ``api`` called ``name`` (class name or object type)."""
-    cls = _registry.get(api, {}).get(name)
-    if cls is None:
-        # Resource modules import lazily: load the one declaring it, through the exports
-        # its API package registered.
-        exports = api_exports(api)
-        if exports is not None and name in exports.lazy:
-            exports.load(name)
-            cls = _registry.get(api, {}).get(name)
-    if cls is None:
-        raise LookupError(f"no {api} resource named {name!r}")
-    return cls
-
-
-def resources(api: str) -> dict[str, type[Resource]]:
-    """Every resource class of ``api`` by class name, sorted (its modules are imported first)."""
-    exports = api_exports(api)
-    if exports is None:
-        raise LookupError(f"no API package registered as {api!r} (import it first)")
-    for name in exports.lazy:
-        exports.load(name)
-    classes = _registry.get(api, {})
-    return {name: cls for name, cls in sorted(classes.items()) if name == cls.__name__}
-
-
-class Frozen:
-    """The server's copy of one object, as a connection cache keeps it.
-
-    Holds the object's raw JSON (a :class:`Snapshot` or a decoded dict) and, from the first
-    read on, a template validated from it that nobody else sees. Every read gets a deep copy
-    of the template: what one caller edits (saved or not) never reaches another.
-    """
-
-    __slots__ = ("_make", "cls", "raw")
-
-    def __init__(self, cls: type[Resource], raw: Any) -> None:
-        self.cls = cls
-        self.raw = raw
-        self._make: Callable[[], Any] | None = None
-
-    def thaw(self, conn: Connection) -> Resource:
-        """A copy of the object of its own, bound to ``conn``."""
-        make = self._make
-        if make is None:  # a race builds two equal templates: harmless
-            raw = self.raw
-            data = raw.load() if isinstance(raw, Snapshot) else raw
-            template = self.cls._from_data(data, None, raw)
-            make = self._make = copier(template)
-            assert make is not None
-        obj: Resource = make()
-        private_attributes(obj)["_connection"] = conn
-        return obj
-
-
-class Action(Generic[T]):
-    """A custom verb: ``deploy: ClassVar[Action[Project]] = Action("PATCH", "deploy")``.
-
-    ``returns``: ``"self"`` (refresh the object from the answer and return it), ``"data"``
-    (the envelope's payload), ``"text"`` (the body as text) or a resource class name.
-    """
-
-    __slots__ = ("doc", "method", "name", "path", "returns")
-
-    def __init__(self, method: str, path: str, *, returns: str = "self", doc: str = "") -> None:
-        self.method = method.upper()
-        self.path = path
-        self.returns = returns
-        self.doc = doc
-        self.name = path
-
-    def __set_name__(self, owner: type[Any], name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any]) -> Action[T]: ...
-
-    @overload
-    def __get__(self, obj: Resource, owner: type[Any]) -> Callable[..., T]: ...
-
-    def __get__(self, obj: Resource | None, owner: type[Any]) -> Action[T] | Callable[..., T]:
-        if obj is None:
-            return self
-        resource = obj
-
-        def call(**params: Any) -> Any:
-            return resource._run_action(self, params)
-
-        call.__name__ = self.name
-        call.__doc__ = self.doc or f"{self.method} {owner.__name__}/<id>/{self.path}"
-        return call
-
-    def __repr__(self) -> str:
-        return f"Action({self.method!r}, {self.path!r})"
 
 
 class Resource(BaseModel):
@@ -258,12 +126,7 @@ class Resource(BaseModel):
             filters=frozenset(names(filters) or ()) if filters is not None else base.filters,
         )
         cls.__resource__ = spec
-        if spec.api:
-            with _registry_lock:
-                classes = _registry.setdefault(spec.api, {})
-                classes[cls.__name__] = cls
-                if object:
-                    classes.setdefault(object, cls)
+        register(cls, object)
 
     # -- identity, equality, repr ------------------------------------------------------------
 
@@ -335,7 +198,7 @@ class Resource(BaseModel):
         if name[:1] != "_" and name not in cls.model_fields:
             extra = self.__pydantic_extra__
             if (extra is None or name not in extra) and not hasattr(cls, name):
-                problem = (name, cls._unknown_field(name, f"save(extra={{{name!r}: ...}})"))
+                problem = (name, inputs.unknown_field(cls, name, f"save(extra={{{name!r}: ...}})"))
                 raise ValidationError.from_fields(f"cannot set {cls.__name__}.{name}", [problem])
         try:
             super().__setattr__(name, value)
@@ -356,7 +219,7 @@ class Resource(BaseModel):
             id = id.pk
         return None if id is None or id == "" else cls.cache_key(id)
 
-    # -- building objects from responses ------------------------------------------------------
+    # -- building objects from responses (decoding.py) ----------------------------------------
 
     @classmethod
     def _conn(cls, connection: Connection | None) -> Connection:
@@ -370,73 +233,21 @@ class Resource(BaseModel):
                 f"{cls.__name__} does not support {verb!r} (supported: {allowed})"
             )
 
-    @classmethod
-    def _from_data(cls, data: Any, conn: Connection | None, raw: Any = None) -> Self:
-        """Validate one server object into a model bound to ``conn``."""
-        if not isinstance(data, Mapping):
-            raise ResponseDecodeError(
-                f"expected a {cls.__name__} object, got {type(data).__name__}",
-                snippet=repr(data)[:200],
-            )
-        try:
-            obj = cls.model_validate(data)
-        except pydantic.ValidationError as exc:
-            errors = field_errors(exc)
-            raise ResponseDecodeError(
-                f"the server sent a {cls.__name__} that does not validate: {describe(errors[:5])}",
-                snippet=str(errors[:5])[:200],
-            ) from None
-        obj._bind(conn, raw if raw is not None else data)
-        return obj
-
     def _bind(self, conn: Connection | None, raw: Any) -> None:
         """Tie this object to ``conn``, with ``raw`` as the server's copy of it."""
         set_private(self, _connection=conn, _raw=raw)
-
-    @classmethod
-    def _bound(cls, page: Page[Self], conn: Connection) -> Page[Self]:
-        """``page`` with its objects tied to ``conn``; their server copies stay bytes."""
-        body = page.body
-        assert body is not None
-        for index, obj in enumerate(page.items):
-            private = private_attributes(obj)
-            private["_connection"] = conn
-            private["_raw"] = Snapshot(body, index)
-        return page
 
     @classmethod
     def _from_response(
         cls, resp: ApiResponse, conn: Connection, *, identified: bool = False
     ) -> Self:
         """The object a response carries; ``identified``: it must have its id (a read)."""
-        try:
-            obj = cls._from_data(resp.data, conn, Snapshot(resp.raw_body()))
-            if identified and (obj.pk is None or obj.pk == ""):
-                raise ResponseDecodeError(
-                    f"the server sent a {cls.__name__} without its {cls.__resource__.id_field}",
-                    snippet=snippet(resp.content),
-                    retryable=False,
-                )
-            return obj
-        except ResponseDecodeError as exc:
-            exc.method = resp.http.request.method if resp.http is not None else None
-            exc.path = redact(resp.http.request.path_url) if resp.http is not None else None
-            exc.status, exc.request_id = resp.status, resp.request_id
-            raise
+        return from_response(cls, resp, conn, identified=identified)
 
     @classmethod
     def _many(cls, resp: ApiResponse, conn: Connection) -> builtins.list[Self]:
         """Objects from a response whose payload is a list (pristine copies decoded lazily)."""
-        items = resp.data
-        if not isinstance(items, builtins.list):
-            raise ResponseDecodeError(
-                f"expected a list of {cls.__name__} objects, got {type(items).__name__}",
-                snippet=snippet(resp.content),
-                status=resp.status,
-                request_id=resp.request_id,
-            )
-        body = resp.raw_body()
-        return [cls._from_data(d, conn, Snapshot(body, i)) for i, d in enumerate(items)]
+        return many(cls, resp, conn)
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -470,91 +281,23 @@ class Resource(BaseModel):
     def _path_values(self) -> dict[str, Any]:
         return {**(self.__pydantic_extra__ or {}), **self.__dict__}
 
-    # -- filters -----------------------------------------------------------------------------
-
-    @classmethod
-    def filter_rules(cls) -> FilterRules:
-        """The filters (and ``order_by`` keys) this resource's listing takes."""
-        rules = _filter_rules.get(cls)
-        if rules is None:
-            rules = _filter_rules[cls] = cls._build_filter_rules()
-        return rules
-
-    @classmethod
-    def _build_filter_rules(cls) -> FilterRules:
-        """The declared ``filters=`` and the path's placeholders; no ordering (API hook)."""
-        return FilterRules(names=cls.__resource__.filters | cls._path_params())
-
-    # -- input validation --------------------------------------------------------------------
-
     @classmethod
     def _path_params(cls) -> frozenset[str]:
         """The placeholders of the resource's path (``endpoint_id`` of ``endpoints/{...}``)."""
         path = cls.__resource__.path or ""
         return frozenset(part.split("}", 1)[0] for part in path.split("{")[1:])
 
-    @classmethod
-    def _known(cls) -> frozenset[str]:
-        """The argument names ``create``/``update`` take: fields, aliases, inputs, path."""
-        known = _known_inputs.get(cls)
-        if known is None:
-            cls.model_rebuild()
-            names = {n for n, info in cls.model_fields.items()}
-            names |= {info.alias for info in cls.model_fields.values() if info.alias}
-            known = frozenset(names | set(cls.__resource__.inputs) | cls._path_params())
-            _known_inputs[cls] = known
-        return known
+    # -- what is sent: checked at the edge (inputs.py, filters.py) ----------------------------
 
     @classmethod
-    def _unknown_field(cls, name: str, escape: str | None) -> str:
-        """Why ``name`` is refused: not a field (the nearest one), and the escape hatch."""
-        reason = f"is not a {cls.__name__} field{suggest(name, cls._known())}"
-        if escape is None:
-            return reason
-        return f"{reason}; to send a field the server knows but the SDK does not, use {escape}"
+    def filter_rules(cls) -> FilterRules:
+        """The filters (and ``order_by`` keys) this resource's listing takes."""
+        return filter_rules(cls)
 
     @classmethod
-    def _extra_fields(cls, extra: Mapping[str, Any] | None, action: str) -> dict[str, Any]:
-        """``extra=``: fields the SDK does not declare, sent as given (checked: not declared)."""
-        if extra is None:
-            return {}
-        what = f"invalid arguments for {cls.__name__}.{action}"
-        if not isinstance(extra, Mapping) or not all(isinstance(k, str) for k in extra):
-            raise ValidationError.from_fields(
-                what, [("extra", "must be a mapping of field names to values")]
-            )
-        known = cls._known()
-        declared = [
-            (f"extra.{k}", f"is a declared field: pass it as {k}=... (validated)")
-            for k in extra
-            if k in known
-        ]
-        if declared:
-            raise ValidationError.from_fields(what, declared)
-        return dict(extra)
-
-    @classmethod
-    def _input_model(cls) -> type[BaseModel]:
-        model = _input_models.get(cls)
-        if model is None:
-            cls.model_rebuild()
-            # Declared fields, plus the request-only arguments declared with ``inputs=``.
-            types = {name: info.annotation for name, info in cls.model_fields.items()}
-            types.update(cls.__resource__.inputs)
-            fields: dict[str, Any] = {
-                name: (Optional[tp], None)  # noqa: UP045 - runtime type object
-                for name, tp in types.items()
-            }
-            model = pydantic.create_model(
-                f"{cls.__name__}Input",
-                # NaN/Infinity stay floats so the JSON encoder refuses them (not silent nulls)
-                __config__=ConfigDict(
-                    extra="allow", arbitrary_types_allowed=True, ser_json_inf_nan="constants"
-                ),
-                **fields,
-            )
-            _input_models[cls] = model
-        return model
+    def _build_filter_rules(cls) -> FilterRules:
+        """The declared ``filters=`` and the path's placeholders; no ordering (API hook)."""
+        return FilterRules(names=cls.__resource__.filters | cls._path_params())
 
     @classmethod
     def validate_input(
@@ -564,35 +307,7 @@ class Resource(BaseModel):
 
         Raises :class:`~hub_sdk.errors.ValidationError` naming every bad or missing field.
         """
-        known = cls._known()
-        escape = "extra={%r: ...}" if action in ("create", "update") else None
-        problems: builtins.list[tuple[str, str]] = [
-            (name, cls._unknown_field(name, escape and escape % name))
-            for name in fields
-            if name not in known
-        ]
-        problems += [(name, "is required") for name in required if fields.get(name) is None]
-        what = f"invalid arguments for {cls.__name__}.{action}"
-        try:
-            model = cls._input_model().model_validate(dict(fields))
-        except pydantic.ValidationError as exc:
-            problems.extend(field_errors(exc))
-            model = None
-        if problems:
-            raise ValidationError.from_fields(what, problems)
-        assert model is not None
-        try:
-            dumped = model.model_dump(mode="json", exclude_unset=True)
-        except (pydantic_core.PydanticSerializationError, ValueError, TypeError):
-            bad = []
-            for name in fields:
-                try:
-                    model.model_dump(mode="json", include={name})
-                except (pydantic_core.PydanticSerializationError, ValueError, TypeError) as exc:
-                    bad.append((name, f"is not JSON-serialisable ({exc})"))
-            bad = bad or [("(body)", "is not JSON-serialisable")]
-            raise ValidationError.from_fields(what, bad) from None
-        return {k: dumped.get(k, v) for k, v in fields.items()}
+        return inputs.validate_input(cls, fields, required=required, action=action)
 
     # -- class-level verbs ---------------------------------------------------------------------
 
@@ -644,7 +359,7 @@ class Resource(BaseModel):
             # Validated when the listing reaches the page: pages fetched ahead stay bytes.
             request = codec.page_request(path, filters, offset, size, order_by)
             later = conn.send_page(request, item=cls)
-            return lambda: cls._bound(later(), conn)
+            return lambda: bind_page(later(), conn)
 
         keyset: Keyset[Self] | None = None
         order = codec.key_order(order_by, filters)
@@ -655,7 +370,7 @@ class Resource(BaseModel):
                 narrowed = {**filters, **order.after(bound)}
                 request = codec.page_request(path, narrowed, offset, size, order_by)
                 later = conn.send_page(request, item=cls)
-                return lambda: cls._bound(later(), conn)
+                return lambda: bind_page(later(), conn)
 
             keyset = Keyset(lambda obj: key_of(read(obj)), seek, order.descending)
 
@@ -687,7 +402,7 @@ class Resource(BaseModel):
         given (for a server newer than the SDK).
         """
         cls._require("create")
-        more = cls._extra_fields(extra, "create")
+        more = inputs.extra_fields(cls, extra, "create")
         conn = cls._conn(connection)
         body = {**cls._create_body(fields, conn), **more}
         with conn.cache.writing(cls._key_of(fields.get(cls.__resource__.id_field))):
@@ -717,7 +432,7 @@ class Resource(BaseModel):
         ``extra`` sends fields the SDK does not declare, as given.
         """
         cls._require("update")
-        more = cls._extra_fields(extra, "update")
+        more = inputs.extra_fields(cls, extra, "update")
         body = {**cls.validate_input(fields, action="update"), **more}
         conn = cls._conn(connection)
         path = cls._item_path(id, fields)
@@ -791,26 +506,16 @@ class Resource(BaseModel):
         cls = type(self)
         if self._raw is None:
             cls._require("create")
-            more = cls._extra_fields(extra, "create")
+            more = inputs.extra_fields(cls, extra, "create")
             body = self.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-            known = cls._known()
-            problems = [
-                (n, cls._unknown_field(n, f"save(extra={{{n!r}: ...}})"))
-                for n in body
-                if n not in known
-            ]
-            problems += [
-                (n, "is required") for n in self.__resource__.create_required if body.get(n) is None
-            ]
-            if problems:
-                raise ValidationError.from_fields(f"invalid {cls.__name__} to create", problems)
+            inputs.check_unsaved(cls, body)
             conn = cls._conn(self._connection)
             path = conn.protocol.collection(cls._collection_path(body))
             body.update(more)
             method = "POST"
         else:
             cls._require("update")
-            more = cls._extra_fields(extra, "update")
+            more = inputs.extra_fields(cls, extra, "update")
             conn = cls._conn(self._connection)
             body = {**self.changes(), **more}
             if not body:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from hub_sdk.auger import connect
 from hub_sdk.core import context
+from hub_sdk.core.decoding import from_data
 from hub_sdk.errors import (
     AuthenticationError,
     BadRequestError,
@@ -197,10 +198,10 @@ def test_model_round_trip(name, size, tags, settings, extra):
         "settings": settings,
         **extra,
     }
-    w = Widget._from_data(data, None)
+    w = from_data(Widget, data, None)
     dumped = w.model_dump(mode="json", exclude_unset=True)
     assert dumped == data
-    assert Widget._from_data(dumped, None) == w
+    assert from_data(Widget, dumped, None) == w
     assert w.changes() == {}
 
 

@@ -114,7 +114,7 @@ def test_relations_resolve_through_the_exports_an_api_registers() -> None:
     code = (
         "import sys\n"
         "import hub_sdk.auger\n"
-        "from hub_sdk.core.resource import resource_class\n"
+        "from hub_sdk.core.registry import resource_class\n"
         "assert 'hub_sdk.auger.trials' not in sys.modules\n"
         "assert resource_class('auger', 'Trial').__module__ == 'hub_sdk.auger.trials'\n"
         "try:\n"

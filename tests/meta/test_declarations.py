@@ -18,8 +18,8 @@ from hub_sdk.auger.relations import Embedded
 from hub_sdk.cli import APIS, build_parser
 from hub_sdk.cli.resources import VERBS, discover
 from hub_sdk.core import Resource, resources
+from hub_sdk.core.registry import READ_ONLY
 from hub_sdk.core.relations import Children, OptionalParent, Parent
-from hub_sdk.core.resource import READ_ONLY
 
 CLASSES = [cls for api in ("auger", "fedn") for cls in resources(api).values()]
 IDS = [f"{cls.__resource__.api}.{cls.__name__}" for cls in CLASSES]

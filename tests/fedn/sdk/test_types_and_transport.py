@@ -10,6 +10,7 @@ import pytest
 import responses
 
 from hub_sdk import fedn
+from hub_sdk.core.decoding import from_data
 from hub_sdk.errors import ResponseDecodeError, ServerError
 from hub_sdk.fedn.protocol import _query_key, _query_value
 
@@ -172,6 +173,6 @@ def test_download_progress_reports_the_total() -> None:
         API + "/models/m1/download", body=payload, headers={"Content-Length": str(len(payload))}
     )
     seen: list[tuple[int, int | None]] = []
-    model = fedn.Model._from_data({"model_id": "m1"}, conn)
+    model = from_data(fedn.Model, {"model_id": "m1"}, conn)
     assert model.download(progress=lambda d, t: seen.append((d, t)), chunk_size=30_000) == payload
     assert seen[-1] == (100_000, 100_000) and len(seen) == 4
