@@ -284,7 +284,7 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         ]
         if runs:
             worst = max(runs, key=lambda r: r["requests"] - r["parents"])
-            pages = listing_pages(worst["items"])
+            pages = worst.get("pages") or listing_pages(worst["items"])
             bound = worst["parents"] + pages
             rows.append(
                 {

@@ -192,6 +192,10 @@ def navigate_hub(spec: Spec) -> Timed:
     n = spec["n"]
     first = auger.Trial.list(limit=1).first()
     assert first is not None and first.experiment_session is not None
+    sent = conn.requests_sent
+    listed = sum(1 for _ in auger.Trial.list(limit=n))
+    pages = conn.requests_sent - sent  # what the listing alone asks for (pages grow, ~256 KiB)
+    assert listed == n
     conn.cache.clear()
 
     def run() -> dict[str, Any]:
@@ -211,6 +215,7 @@ def navigate_hub(spec: Spec) -> Timed:
             "items": count,
             "check": sorted(names),
             "parents": len(sessions) + len(experiments),
+            "pages": pages,
             "sdk_requests": conn.requests_sent - sent,
         }
 

@@ -34,7 +34,8 @@ from ..errors import (
     ValidationError,
 )
 from . import fedn, serve
-from .resources import UsageError, VerbTable, add_api_parser, add_output_options
+from .resources import VerbTable, add_api_parser, add_output_options
+from .usage import UsageError
 
 __all__ = ["COMMANDS", "Parser", "UsageError", "build_parser", "describe_error", "main"]
 

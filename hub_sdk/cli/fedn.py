@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ValidationError
 from . import output
-from .resources import Context, UsageError, VerbSpec, VerbTable
+from .resources import Context, VerbSpec, VerbTable
+from .usage import UsageError
 
 if TYPE_CHECKING:
     from ..fedn.history import RoundResult

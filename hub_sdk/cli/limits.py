@@ -24,6 +24,7 @@ from typing import Any
 from ..core import config
 from ..core.config import ConnectionOptions
 from ..errors import APITimeoutError
+from .usage import UsageError
 
 __all__ = [
     "DEFAULT_REQUEST_LIMIT",
@@ -152,8 +153,6 @@ class Limit:
 
 def resolve(given: float | None, api: str, profile: str | None) -> Limit:
     """The limit from the option, else ``$HUB_SDK_TIMEOUT``, else the profile's ``timeout``."""
-    from .resources import UsageError
-
     if given is not None:
         return Limit(given)
     text = os.environ.get(TIMEOUT_ENV)

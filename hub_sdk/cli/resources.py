@@ -29,12 +29,12 @@ from ..core.resource import Resource
 from ..errors import UnauthenticatedWarning
 from ..fedn import connection as fedn_connection
 from . import limits, output
+from .usage import UsageError
 
 __all__ = [
     "API_HELP",
     "Context",
     "ResourceCommand",
-    "UsageError",
     "VerbSpec",
     "VerbTable",
     "add_api_parser",
@@ -56,10 +56,6 @@ ORDERED_APIS = frozenset({"fedn"})
 
 # Resources the command line leaves out: ``tokens create`` would print a credential.
 HIDDEN = frozenset({("auger", "Token")})
-
-
-class UsageError(Exception):
-    """The command line was used wrongly (exit code 2)."""
 
 
 @dataclass(frozen=True)

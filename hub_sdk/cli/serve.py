@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from .resources import UsageError
+from .usage import UsageError
 
 __all__ = ["add_arguments", "run"]
 

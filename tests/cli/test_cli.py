@@ -11,7 +11,8 @@ import pytest
 
 from hub_sdk.auger.experiments import Experiment, ExperimentSession
 from hub_sdk.cli import describe_error
-from hub_sdk.cli.resources import UsageError, command_name, discover, parse_pairs, parse_value
+from hub_sdk.cli.resources import command_name, discover, parse_pairs, parse_value
+from hub_sdk.cli.usage import UsageError
 from hub_sdk.errors import NotFoundError
 from hub_sdk.testing import LocalHub
 
