@@ -93,7 +93,8 @@ def live_secret_values() -> list[str]:
 
 _KEYS_ALT = "|".join(sorted(SECRET_KEYS, key=len, reverse=True))
 _KEY_VALUE = re.compile(
-    rf"""(?P<key>["']?(?:{_KEYS_ALT})["']?\s*[:=]\s*)(?P<q>["']?)(?P<val>[^"',}}\s&]*)""",
+    rf"""(?P<key>["']?(?:{_KEYS_ALT})["']?\s*[:=]\s*)(?P<q>["']?)"""
+    r"""(?P<scheme>(?:bearer|basic|token|jwt)\s+)?(?P<val>[^"',}\s&]*)""",
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?i)\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
@@ -116,7 +117,7 @@ def redact(text: str, extra: tuple[str, ...] = ()) -> str:
     for value in (*extra, *live_secret_values()):
         if value and value in text:
             text = text.replace(value, MASK)
-    text = _KEY_VALUE.sub(lambda m: f"{m['key']}{m['q']}{MASK}", text)
+    text = _KEY_VALUE.sub(lambda m: f"{m['key']}{m['q']}{m['scheme'] or ''}{MASK}", text)
     if "://" in text or "=" in text:
         text = _URL_QUERY.sub(lambda m: f"{m.group(1)}{MASK}", text)
         text = _USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", text)

@@ -53,6 +53,20 @@ def test_redact_scrubs_live_secrets_and_credential_keys(token):
     del s
 
 
+@given(
+    token=st.text(string.ascii_letters + string.digits + "._~+/=-", min_size=6, max_size=40),
+    scheme=st.sampled_from(["Bearer", "bearer", "Token", "Basic", "JWT"]),
+    shape=st.sampled_from(["Authorization: {s} {t}", '{{"Authorization": "{s} {t}"}}',
+                           "'authorization': '{s} {t}'", "authorization={s} {t}"]),
+)
+def test_redact_scrubs_a_header_shaped_credential_that_is_not_a_live_secret(token, scheme, shape):
+    """``Authorization: Bearer <token>`` in a text (a header dump, a pasted curl line): the
+    token goes even when no connection holds it; the scheme word may stay."""
+    assume(token.lower() not in ("bearer", "token", "basic", "jwt", "authorization"))
+    cleaned = redact(shape.format(s=scheme, t=token))
+    assert token not in cleaned, cleaned
+
+
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40)
 @given(token=tokens)
 @responses.activate
