@@ -8,6 +8,7 @@ nothing is sent. (What a listing takes: :mod:`hub_sdk.core.filters`.)
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..errors import ValidationError, suggest
 from ._pydantic import field_errors
+from .relations import OptionalParent, Parent
 
 if TYPE_CHECKING:
     from .resource import Resource
@@ -35,6 +37,23 @@ def known(cls: type[Resource]) -> frozenset[str]:
         names = frozenset(found | set(cls.__resource__.inputs) | cls._path_params())
         _known_inputs[cls] = names
     return names
+
+
+def unassignable(cls: type[Resource], name: str) -> str | None:
+    """Why ``obj.<name> = ...`` is refused for a name that is neither a field nor an extra
+    field the server sent (None: a property with a setter, which may be assigned)."""
+    attr = inspect.getattr_static(cls, name, None)
+    if isinstance(attr, property) and attr.fset is not None:
+        return None
+    aliases = {info.alias: field for field, info in cls.model_fields.items() if info.alias}
+    if name in aliases:
+        return f"is the wire name of {cls.__name__}.{aliases[name]}: assign {aliases[name]}"
+    key = getattr(attr, "key", None)
+    if isinstance(attr, (Parent, OptionalParent)) and isinstance(key, str):
+        return f"is a relation, not a field: assign {key}"
+    if attr is not None:
+        return f"is an attribute of {cls.__name__} (a method or relation), not a field"
+    return unknown_field(cls, name, f"save(extra={{{name!r}: ...}})")
 
 
 def unknown_field(cls: type[Resource], name: str, escape: str | None) -> str:
@@ -85,6 +104,10 @@ def _input_model(cls: type[Resource]) -> type[BaseModel]:
         cls.model_rebuild()
         # Declared fields, plus the request-only arguments declared with ``inputs=``.
         types = {name: info.annotation for name, info in cls.model_fields.items()}
+        # An alias (the wire name) is checked like its field, not passed on unchecked.
+        types.update(
+            {info.alias: info.annotation for info in cls.model_fields.values() if info.alias}
+        )
         types.update(cls.__resource__.inputs)
         fields: dict[str, Any] = {
             name: (Optional[tp], None)  # noqa: UP045 - runtime type object

@@ -197,9 +197,12 @@ class Resource(BaseModel):
         cls = type(self)
         if name[:1] != "_" and name not in cls.model_fields:
             extra = self.__pydantic_extra__
-            if (extra is None or name not in extra) and not hasattr(cls, name):
-                problem = (name, inputs.unknown_field(cls, name, f"save(extra={{{name!r}: ...}})"))
-                raise ValidationError.from_fields(f"cannot set {cls.__name__}.{name}", [problem])
+            if extra is None or name not in extra:
+                problem = inputs.unassignable(cls, name)
+                if problem is not None:
+                    raise ValidationError.from_fields(
+                        f"cannot set {cls.__name__}.{name}", [(name, problem)]
+                    )
         try:
             super().__setattr__(name, value)
         except pydantic.ValidationError as exc:

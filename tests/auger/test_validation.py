@@ -140,6 +140,47 @@ def test_assigning_unknown_fields_or_wrong_types_is_our_error(conn, hub):
     assert exp.changes() == {} and requests_to(hub) == before
 
 
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("save", "a method or relation"),  # a method: it was sent by save() as a field
+        ("model_copy", "a method or relation"),
+        ("list", "a method or relation"),
+        ("project", "assign project_id"),  # a relation: its key is the field
+        ("pipelines", "wire name of ExperimentSession.embedded_pipelines"),  # an alias
+    ],
+)
+def test_assigning_an_attribute_that_is_not_a_field_is_refused(conn, hub, name, says):
+    session = auger.ExperimentSession.list(limit=1).first()
+    assert session is not None
+    before = requests_to(hub)
+    with pytest.raises(ValidationError, match=says) as err:
+        setattr(session, name, "oops")
+    assert err.value.fields == [name]
+    assert session.changes() == {} and requests_to(hub) == before
+    session.save()  # nothing to send, nothing sent
+    assert requests_to(hub) == before
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda sid: auger.ExperimentSession.update(sid, pipelines="garbage"),
+        lambda sid: auger.ExperimentSession.update(sid, embedded_pipelines="garbage"),
+        lambda sid: auger.ExperimentSession.create(
+            experiment_id="x", project_id=1, pipelines="garbage"
+        ),
+    ],
+)
+def test_a_field_sent_by_its_wire_name_is_type_checked_too(conn, hub, call):
+    session = auger.ExperimentSession.list(limit=1).first()
+    assert session is not None
+    before = requests_to(hub)
+    with pytest.raises(ValidationError, match="valid list"):
+        call(session.id)
+    assert requests_to(hub) == before
+
+
 def test_declared_filters_and_child_collections_still_narrow(conn):
     session = auger.ExperimentSession.list(status="completed", limit=1).first()
     assert session is not None
