@@ -58,7 +58,7 @@ def unassignable(cls: type[Resource], name: str) -> str | None:
 
 def unknown_field(cls: type[Resource], name: str, escape: str | None) -> str:
     """Why ``name`` is refused: not a field (the nearest one), and the escape hatch."""
-    reason = f"is not a {cls.__name__} field{suggest(name, known(cls))}"
+    reason = f"is not a field of {cls.__name__}{suggest(name, known(cls))}"
     if escape is None:
         return reason
     return f"{reason}; to send a field the server knows but the SDK does not, use {escape}"

@@ -192,6 +192,14 @@ class Resource(BaseModel):
             memo[id(self)] = twin
         return twin
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy bound to the same connection; ``update`` is assigned field by field, so it
+        is checked like an assignment (pydantic would store it unchecked)."""
+        twin = super().model_copy(deep=deep)
+        for name, value in (update or {}).items():
+            setattr(twin, name, value)
+        return twin
+
     def __setattr__(self, name: str, value: Any) -> None:
         """Assign a field (validated); an unknown name or a wrong type is a ValidationError."""
         cls = type(self)

@@ -181,6 +181,19 @@ def test_a_field_sent_by_its_wire_name_is_type_checked_too(conn, hub, call):
     assert requests_to(hub) == before
 
 
+def test_model_copy_update_is_checked_like_an_assignment(conn, hub):
+    exp = auger.Experiment.list(limit=1).first()
+    assert exp is not None
+    with pytest.raises(ValidationError, match="did you mean 'name'"):
+        exp.model_copy(update={"nme": "typo"})
+    with pytest.raises(ValidationError) as err:
+        exp.model_copy(update={"name": 5})
+    assert err.value.fields == ["name"]
+    twin = exp.model_copy(update={"name": "renamed"})
+    assert twin.name == "renamed" and exp.name != "renamed"
+    assert twin.changes() == {"name": "renamed"} and twin.connection is exp.connection
+
+
 def test_declared_filters_and_child_collections_still_narrow(conn):
     session = auger.ExperimentSession.list(status="completed", limit=1).first()
     assert session is not None
