@@ -50,7 +50,10 @@ class FednResource(Resource, api="fedn"):
                 )
         top = frozenset(info.alias or n for n, info in cls.model_fields.items())
         return FilterRules(
-            names=frozenset(names) | cls._path_params(), operators=OPERATORS, order_by=top
+            names=frozenset(names) | cls._path_params(),
+            operators=OPERATORS,
+            order_by=top,
+            objects=True,
         )
 
     @classmethod

@@ -66,6 +66,8 @@ def test_unknown_and_null_filters_are_one_line_usage_errors(
     for argv, field in [
         (("auger", "trials", "list", "experiment_sesion_id=x", *auger_opts), "sesion_id"),
         (("auger", "experiments", "list", "project_id=null", *auger_opts), "leave it out"),
+        (("auger", "trials", "list", "experiment_session_id=", *auger_opts), "empty string"),
+        (("fedn", "models", "list", "session_id=", *fedn_opts), "empty string"),
         (("fedn", "models", "list", "nosuch=x", *fedn_opts), "nosuch"),
         (("fedn", "models", "list", "--order-by", "nosuchfield", *fedn_opts), "order_by"),
         (("auger", "experiments", "create", "name=x", "nme=y", *auger_opts), "did you mean"),

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from hub_sdk import auger
 from hub_sdk.auger import connect
 from hub_sdk.core import context
 from hub_sdk.errors import HubError, MissingParentError, ValidationError
@@ -122,6 +123,54 @@ def test_unknown_and_none_filters_are_refused_before_any_request(toy, conn):
     w.gadgets.create(id="g1", name="x")
     assert [g.id for g in w.gadgets()] == ["g1"]  # the child manager's key is a filter
     assert [g.id for g in Gadget.list(widget_id=1)] == ["g1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("", "empty string"),
+        ("  ", "empty string"),
+        ([], "empty list"),
+        ((), "empty tuple"),
+        (set(), "empty set"),
+        ({}, "dict"),
+        ({"id": 1}, "dict"),
+        ([1, 2], "takes one value"),
+    ],
+)
+def test_empty_and_container_filter_values_are_refused_before_any_request(
+    toy, conn, value, words
+):
+    toy.add("widgets", name="w")
+    before = len(toy.log)
+    for call in (
+        lambda: Gadget.list(widget_id=value),
+        lambda: auger.Trial.list(experiment_session_id=value),
+    ):
+        with pytest.raises(ValidationError) as err:
+            call()
+        assert len(err.value.fields) == 1 and words in str(err.value), str(err.value)
+    if words.startswith("empty"):
+        assert "leave it out" in str(err.value)
+    assert len(toy.log) == before
+
+
+def test_an_object_is_no_filter_value_on_the_auger_hub(toy, conn):
+    toy.add("widgets", name="w")
+    before = len(toy.log)
+    with pytest.raises(ValidationError) as err:
+        Gadget.list(widget_id=Widget.get(1))
+    assert err.value.fields == ["widget_id"] and "pass its id" in str(err.value)
+    assert len(toy.log) == before + 1  # the get only
+
+
+@pytest.mark.parametrize("order_by", [5, ["name"], b"name"])
+def test_an_order_by_that_is_no_string_is_a_validation_error(toy, conn, order_by):
+    before = len(toy.log)
+    with pytest.raises(ValidationError) as err:
+        Widget.list(order_by=order_by)
+    assert err.value.fields == ["order_by"] and "string" in str(err.value)
+    assert len(toy.log) == before
 
 
 # -- parents -----------------------------------------------------------------------------------

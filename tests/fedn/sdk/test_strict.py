@@ -41,6 +41,50 @@ def test_unknown_and_none_filters_are_refused_before_sending(
     assert conn.requests_sent == sent
 
 
+@pytest.mark.parametrize(
+    ("call", "field", "hint"),
+    [
+        (lambda: fedn.Model.list(session_id=""), "session_id", "empty string"),
+        (lambda: fedn.Model.list(session_id=[]), "session_id", "empty list"),
+        (lambda: fedn.Model.list(session_id=()), "session_id", "empty tuple"),
+        (lambda: fedn.Model.list(session_id={}), "session_id", "dict"),
+        (lambda: fedn.Model.count(session_id=[]), "session_id", "empty list"),
+        (lambda: fedn.Model.count(name=""), "name", "empty string"),
+        (lambda: fedn.Model.list(session_id=["a", "b"]), "session_id", "takes one value"),
+        (lambda: fedn.Status.list(sender__role=["client"]), "sender__role", "takes one value"),
+        (
+            lambda: fedn.Validation.list(model_id=fedn.Model.model_construct()),
+            "model_id",
+            "Model without an id",
+        ),
+        (
+            lambda: fedn.Validation.list(model_id=fedn.Model.model_construct(model_id="")),
+            "model_id",
+            "Model without an id",
+        ),
+        (lambda: fedn.Validation.list(sender={"name": "zzz"}), "sender", "sender__name="),
+        (lambda: fedn.Validation.list(sender=fedn.Sender(name="zzz")), "sender", "sender__name="),
+        (lambda: fedn.Model.list(order_by=5), "order_by", "string"),
+        (lambda: fedn.Model.list(order_by=["name"]), "order_by", "string"),
+    ],
+)
+def test_empty_and_nested_filter_values_are_refused_before_sending(
+    conn: fedn.FednConnection, call: Any, field: str, hint: str
+) -> None:
+    sent = conn.requests_sent
+    with pytest.raises(ValidationError) as err:
+        call()
+    assert err.value.fields == [field] and hint in str(err.value), str(err.value)
+    if "empty" in hint or "without an id" in hint:
+        assert "leave it out" in str(err.value)
+    assert conn.requests_sent == sent
+
+
+def test_a_model_with_an_id_stands_for_it(conn: fedn.FednConnection, seed: fedn.Model) -> None:
+    assert fedn.Model.list(model_id=seed).first() == fedn.Model.list(model_id=seed.pk).first()
+    assert fedn.Model.count(model_id=seed) == 1
+
+
 def test_declared_filters_keep_working(conn: fedn.FednConnection, seed: fedn.Model) -> None:
     assert [m.pk for m in fedn.Model.list(name=seed.name)] == [seed.pk]
     assert fedn.Model.count(name=seed.name) == 1
