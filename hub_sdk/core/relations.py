@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from ..errors import HubError, MissingParentError
+from ..errors import MissingParentError
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -128,10 +128,19 @@ class ChildManager(Generic[R]):
         self._owner_conn = conn
         self._path_values = path_values or {}
 
+    def _owner(self) -> Any:
+        """The owner's key; an empty one (an unsaved object, ``id=""``) raises
+        :class:`~hub_sdk.errors.MissingParentError` rather than list every child."""
+        owner = self._owner_id
+        if owner is None or (isinstance(owner, str) and not owner.strip()):
+            raise MissingParentError(
+                f"cannot reach {self._cls.__name__} children of an object without an id"
+                f" ({self._key}={owner!r})"
+            )
+        return owner
+
     def _scope(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        if self._owner_id is None:
-            raise HubError(f"cannot reach {self._cls.__name__} children of an unsaved object")
-        return {self._key: self._owner_id, **kwargs}
+        return {self._key: self._owner(), **kwargs}
 
     def __call__(
         self,

@@ -173,6 +173,27 @@ def test_an_order_by_that_is_no_string_is_a_validation_error(toy, conn, order_by
     assert len(toy.log) == before
 
 
+@pytest.mark.parametrize("pk", ["", None, " "])
+def test_children_of_an_object_without_an_id_are_refused(toy, conn, pk):
+    toy.add("widgets", name="w")
+    toy.add("gadgets", id="g", widget_id=1)
+    before = len(toy.log)
+    owner = Widget.model_construct(id=pk)
+    experiment = auger.Experiment.model_construct(id=pk)
+    for call in (
+        owner.gadgets,
+        owner.gadgets.count,
+        owner.gadgets.first,
+        lambda: list(owner.gadgets),
+        lambda: owner.gadgets.create(id="g2"),
+        experiment.sessions,
+        experiment.sessions.count,
+    ):
+        with pytest.raises(MissingParentError, match="without an id"):
+            call()
+    assert len(toy.log) == before
+
+
 # -- parents -----------------------------------------------------------------------------------
 
 
