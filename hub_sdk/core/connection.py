@@ -141,6 +141,7 @@ class Connection:
     # -- default-connection scoping -------------------------------------------------------
 
     def __enter__(self) -> Connection:
+        self.check_open()
         stack = getattr(self._ctx, "tokens", None)
         if stack is None:
             stack = self._ctx.tokens = []
@@ -159,6 +160,17 @@ class Connection:
         """Close the pooled HTTP connections; any later call raises :class:`HubError`."""
         self._closed = True
         self.session.close()
+        self.cache.clear()
+
+    def check_open(self, method: str | None = None, path: str | None = None) -> None:
+        """Raise :class:`HubError` if the connection is closed (nothing is sent or served)."""
+        if self._closed:
+            raise HubError(
+                f"this {self.protocol.name} connection to {self.base_url} is closed:"
+                " connect again for a new one",
+                method=method,
+                path=path,
+            )
 
     @property
     def closed(self) -> bool:
@@ -332,12 +344,7 @@ class Connection:
         watchdog) until :func:`iter_stream` ends.
         """
         if self._closed:
-            raise HubError(
-                f"this {self.protocol.name} connection to {self.base_url} is closed:"
-                " connect again for a new one",
-                method=req.method,
-                path=shown_path(req.path),
-            )
+            self.check_open(req.method, shown_path(req.path))
         seconds = req.deadline if req.deadline is not None else self.deadline
         if seconds is None:
             return self._attempts(req, read, None)

@@ -331,6 +331,8 @@ class Resource(BaseModel):
         conn = cls._conn(connection)
         key = cls.cache_key(id)
         if cached:
+            if conn.closed:  # a closed connection serves nothing, cached or not
+                conn.check_open("GET", cls._item_path(id, path))
             hit = conn.cache.get(key)
             if hit is not None:
                 return hit.thaw(conn)  # type: ignore[no-any-return]

@@ -242,6 +242,18 @@ def test_a_closed_connection_refuses_to_reconnect(toy):
     c.close()  # closing twice is fine
 
 
+def test_a_closed_connection_serves_nothing_from_its_cache(toy):
+    c = connect(toy.url, project_token=toy.token, default=False)
+    toy.add("widgets", name="a")
+    assert Widget.get(1, connection=c, cached=True).name == "a"
+    c.close()
+    with pytest.raises(HubError, match="closed"):
+        Widget.get(1, connection=c, cached=True)
+    with pytest.raises(HubError, match="closed"), c:
+        pass  # not reached: a closed connection cannot become the default
+    assert context.get_default("auger") is not c
+
+
 # -- threads and default connections -----------------------------------------------------------
 
 
