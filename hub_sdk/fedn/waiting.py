@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import builtins
 import logging
+import math
 import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..core.progress import progress_bar
+from ..errors import ValidationError
 from .errors import SessionFailedError, SessionStalledError, SessionTimeoutError
 from .history import RoundHistory, RoundResult, build_history
 from .types import SessionConfig
@@ -44,6 +46,28 @@ COLD = 2.0
 RECHECK = 10.0
 #: Requests kept for the finish: progress display fetches only when more are available.
 RESERVE = 3.0
+
+
+def check_wait_args(**values: Any) -> None:
+    """Refuse a ``Session.wait()`` time that is not a number of seconds >= 0 (``timeout`` may
+    also be ``"auto"`` or None, ``stall_timeout`` None; ``poll`` must be > 0)."""
+    problems: list[tuple[str, str]] = []
+    for name, value in values.items():
+        if value is None and name in ("timeout", "stall_timeout"):
+            continue
+        if name == "timeout" and value == "auto":
+            continue
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        least = "> 0" if name == "poll" else ">= 0"
+        if not (number and math.isfinite(value) and (value > 0 if name == "poll" else value >= 0)):
+            allowed = ', "auto" or None' if name == "timeout" else (
+                " or None" if name == "stall_timeout" else "")
+            problems.append((name, f"must be seconds {least}{allowed}, got {value!r}"))
+    if problems:
+        raise ValidationError(
+            "Session.wait(): " + "; ".join(f"{f} {m}" for f, m in problems),
+            field_errors=problems,
+        )
 
 
 class RequestBudget:
@@ -102,6 +126,13 @@ class SessionWatch:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        check_wait_args(
+            timeout=timeout,
+            poll=poll,
+            start_timeout=start_timeout,
+            stall_timeout=stall_timeout,
+            validation_timeout=validation_timeout,
+        )
         self.session = session
         self.conn = session._conn(session._connection)
         self.clock, self.sleep = clock, sleep

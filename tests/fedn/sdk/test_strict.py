@@ -145,3 +145,28 @@ def test_rounds_come_in_numeric_order_with_their_committed_models() -> None:
     assert [r.round_id for r in listing] == [str(n) for n in range(1, 11)]
     assert [r.model_id for r in listing] == [f"m{n}" for n in range(1, 11)]
     assert listing[-1].round_id == "10" and len(listing) == 10
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"timeout": "x"}, "timeout"),
+        ({"timeout": -1}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"poll": 0}, "poll"),
+        ({"poll": "1"}, "poll"),
+        ({"start_timeout": -5}, "start_timeout"),
+        ({"stall_timeout": "soon"}, "stall_timeout"),
+        ({"validation_timeout": True}, "validation_timeout"),
+    ],
+)
+def test_wait_refuses_bad_times_before_polling(kwargs: dict[str, Any], field: str) -> None:
+    conn = fedn.connect(URL, default=False, max_retries=0)
+    responses.get(f"{API}/sessions/s1", json={"session_id": "s1", "status": "Finished"})
+    session = fedn.Session.get("s1", connection=conn)
+    sent = conn.requests_sent
+    with pytest.raises(ValidationError) as err:
+        session.wait(**kwargs)
+    assert err.value.fields == [field] and field in str(err.value)
+    assert conn.requests_sent == sent
