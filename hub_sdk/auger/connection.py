@@ -99,7 +99,7 @@ def connect(
             "no Auger Hub URL: " + config.describe_sources("auger", "url", ENV["url"]),
             field_errors=[("url", "is required")],
         )
-    tokens = [config.clean_token(s.get(key)) for key in TOKEN_SETTINGS]
+    tokens = [config.clean_token(s.get(key), key) for key in TOKEN_SETTINGS]
     if not any(tokens):
         config.warn_unauthenticated("auger", "project_token=, HUB_PROJECT_TOKEN, ...")
     conn = AugerConnection(

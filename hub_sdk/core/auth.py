@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .secret import Secret
+from ..errors import ValidationError
+from .secret import Secret, check_token
 
 if TYPE_CHECKING:
     from .request import Request
@@ -24,12 +25,17 @@ class Auth:
 
 
 class BodyTokenAuth(Auth):
-    """The token is one more key of the JSON body (the Auger Hub API)."""
+    """The token is one more key of the JSON body (the Auger Hub API).
+
+    A token that is not one word of printable latin-1 characters is a ValidationError
+    naming ``key`` (not showing the token).
+    """
 
     def __init__(self, key: str, token: str | Secret) -> None:
         self.key = key
         self.kind = key
         self.token = Secret(token) if not isinstance(token, Secret) else token
+        check_token(self.token.reveal(), key)
 
     def apply(self, request: Request) -> Request:
         """``request`` with the token in its JSON body or form (a body is made if it has none)."""
@@ -37,7 +43,11 @@ class BodyTokenAuth(Auth):
 
 
 class HeaderTokenAuth(Auth):
-    """``Authorization: <scheme> <token>`` (the FEDn controller API)."""
+    """``Authorization: <scheme> <token>`` (the FEDn controller API).
+
+    A token or scheme with whitespace, control or non-latin-1 characters inside is a
+    ValidationError naming ``token`` or ``auth_scheme`` (not showing the token).
+    """
 
     kind = "header"
 
@@ -46,7 +56,14 @@ class HeaderTokenAuth(Auth):
         # Like the published client: a token that already carries a scheme keeps only its value.
         if " " in raw.strip():
             raw = raw.strip().split(" ", 1)[1]
-        self.token = Secret(raw)
+        check_token(raw.strip(), "token")
+        if not isinstance(scheme, str) or not scheme:
+            raise ValidationError(
+                "auth_scheme must be a non-empty string",
+                field_errors=[("auth_scheme", "must be a non-empty string")],
+            )
+        check_token(scheme, "auth_scheme")
+        self.token = Secret(raw.strip())
         self.scheme = scheme
 
     def apply(self, request: Request) -> Request:

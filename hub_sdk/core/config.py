@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import TypedDict
 
 from ..errors import UnauthenticatedWarning, ValidationError
-from .secret import Secret
+from .secret import Secret, check_token
 
 if TYPE_CHECKING:
     from .request import Timeout
@@ -64,6 +64,63 @@ def check_options(function: str, options: Mapping[str, Any], allowed: type[Any])
     for name in options:
         if name not in known:
             raise TypeError(f"{function}() got an unexpected keyword argument {name!r}")
+
+
+def _seconds(value: Any, zero: bool = False) -> bool:
+    """Whether ``value`` is a finite number of seconds > 0 (``zero``: >= 0), not a bool."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and (value >= 0 if zero else value > 0)
+
+
+def timeout_problem(value: Any) -> str | None:
+    """Why ``value`` is no timeout (seconds > 0, a (connect, read) pair of them, or None)."""
+    if value is None or _seconds(value):
+        return None
+    pair = isinstance(value, tuple) and len(value) == 2
+    if pair and all(part is None or _seconds(part) for part in value):
+        return None
+    return f"must be seconds > 0 or a (connect, read) pair of them, got {value!r}"
+
+
+def _count(value: Any, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def option_problems(**values: Any) -> list[tuple[str, str]]:
+    """``(option, reason)`` for each bad tuning option among ``values`` (absent ones pass)."""
+    problems: list[tuple[str, str]] = []
+    rules: dict[str, tuple[Any, str]] = {
+        "max_retries": (lambda v: _count(v, 0), "an int >= 0"),
+        "cache_size": (lambda v: _count(v, 0), "an int >= 0 (0: no cache)"),
+        "cache_ttl": (lambda v: _seconds(v, zero=True), "seconds >= 0"),
+        "deadline": (lambda v: v is None or _seconds(v), "seconds > 0 or None"),
+        "max_response_bytes": (lambda v: _count(v, 1), "an int > 0"),
+        "pool_size": (lambda v: _count(v, 1), "an int > 0"),
+        "verify": (
+            lambda v: isinstance(v, bool) or (isinstance(v, str) and bool(v)),
+            "True, False or the path of a CA bundle",
+        ),
+    }
+    for name, value in values.items():
+        if name == "timeout":
+            why = timeout_problem(value)
+            if why:
+                problems.append((name, why))
+        elif name in rules and not rules[name][0](value):
+            problems.append((name, f"must be {rules[name][1]}, got {value!r}"))
+    return problems
+
+
+def check_tuning(what: str = "connection options", **values: Any) -> None:
+    """Refuse bad tuning options (``timeout=``, ``max_retries=``, ...) with one
+    :class:`~hub_sdk.errors.ValidationError` naming each (absent ones pass)."""
+    problems = option_problems(**values)
+    if problems:
+        raise ValidationError(
+            f"invalid {what}: " + "; ".join(f"{f} {m}" for f, m in problems),
+            field_errors=problems,
+        )
 
 
 @dataclass(frozen=True)
@@ -226,15 +283,18 @@ def resolve(
     return settings
 
 
-def clean_token(token: Any) -> str | Secret | None:
+def clean_token(token: Any, name: str | None = None) -> str | Secret | None:
     """A token without surrounding whitespace (pasted tokens often end with a newline); None
-    for an empty one."""
+    for an empty one. With ``name``, a token with whitespace, control or non-latin-1
+    characters inside is a ValidationError naming ``name`` (never showing the token)."""
     if token is None:
         return None
     raw = token.reveal() if isinstance(token, Secret) else str(token)
     stripped = raw.strip()
     if not stripped:
         return None
+    if name is not None:
+        check_token(stripped, name)
     if isinstance(token, Secret) and stripped == raw:
         return token
     return Secret(stripped) if isinstance(token, Secret) else stripped

@@ -30,9 +30,10 @@ from . import _requests, context
 from ._requests import TrackingAdapter, Wire
 from .auth import Auth
 from .cache import ResourceCache
+from .config import check_tuning
 from .deadline import Deadline, current
 from .encoding import check_text, encode_json
-from .failures import as_decode_error, redirect_error, transport_error
+from .failures import as_decode_error, header_error, redirect_error, transport_error
 from .progress import UploadBody
 from .protocol import ApiResponse, Page, WireProtocol, snippet
 from .request import Expect, Request, RequestOptions, Timeout
@@ -59,6 +60,8 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 << 20
 ERROR_BODY_LIMIT = 64 << 10
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
+#: The per-call options of :meth:`Connection.request` checked like the connection's own.
+_CALL_TUNING = frozenset({"timeout", "max_retries", "deadline"})
 
 
 class InsecureConnectionWarning(UserWarning):
@@ -101,11 +104,16 @@ class Connection:
                 f"base URL must start with http:// or https://, got {base_url!r}",
                 field_errors=[("url", "must be an http(s) URL")],
             )
-        if deadline is not None and not deadline > 0:
-            raise ValidationError(
-                f"deadline must be a positive number of seconds or None, got {deadline!r}",
-                field_errors=[("deadline", "must be > 0 or None")],
-            )
+        check_tuning(
+            timeout=timeout,
+            max_retries=max_retries,
+            verify=verify,
+            cache_size=cache_size,
+            cache_ttl=cache_ttl,
+            pool_size=pool_size,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
+        )
         self.base_url = base_url.rstrip("/")
         self.protocol = protocol
         self.auth = auth or Auth()
@@ -231,6 +239,11 @@ class Connection:
         The other options are :class:`~hub_sdk.core.request.Request`'s. ``expect="stream"``
         returns the open ``requests.Response``; otherwise the decoded response.
         """
+        if options:
+            check_tuning(
+                "request options",
+                **{k: v for k, v in options.items() if k in _CALL_TUNING and v is not None},
+            )
         codec = self.protocol
         req = codec.request(method, path, params=params, body=body, expect=expect, **options)
         return self.open(req) if req.expect == "stream" else self.send(req)
@@ -476,10 +489,10 @@ class Connection:
         The response is streamed: its body is still to be read.
         """
         for _ in range(_MAX_REDIRECTS + 1):
-            prep = _requests.prepare(self.session, wire)
-            self.requests_sent += 1
             current.value = deadline  # the pool attaches the connection it hands out
             try:
+                prep = _requests.prepare(self.session, wire)
+                self.requests_sent += 1
                 resp = self.session.send(
                     prep,
                     timeout=timeout,
@@ -487,6 +500,13 @@ class Connection:
                     stream=True,
                     **self._env_settings(wire.url),
                 )
+            except requests.exceptions.InvalidHeader:
+                raise self._header_error(wire) from None
+            except requests.RequestException:
+                raise
+            except (ValueError, UnicodeError):
+                # http.client refusing a header value: its message would show the value.
+                raise self._header_error(wire) from None
             finally:
                 current.value = None
             if resp.status_code not in _REDIRECTS or "location" not in resp.headers:
@@ -512,6 +532,11 @@ class Connection:
             wire = wire._replace(url=target, query=None)
         raise APIConnectionError(
             f"more than {_MAX_REDIRECTS} redirects", method=wire.method, path=shown_path(wire.url)
+        )
+
+    def _header_error(self, wire: Wire) -> HubError:
+        return header_error(
+            {**self.session.headers, **wire.headers}, wire.method, shown_path(wire.url)
         )
 
     def _env_settings(self, url: str) -> dict[str, Any]:

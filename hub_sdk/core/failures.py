@@ -6,6 +6,7 @@ What is then retried is :mod:`hub_sdk.core.retry`'s to say.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urljoin
 
 import requests
@@ -17,10 +18,11 @@ from ..errors import (
     RedirectError,
     ResponseDecodeError,
     TLSError,
+    ValidationError,
 )
 from . import _requests
 from .retry import Outcome, may_have_been_applied
-from .secret import redact
+from .secret import check_token, redact
 
 
 def as_decode_error(exc: HubError | RecursionError) -> HubError:
@@ -52,6 +54,28 @@ def transport_error(
         method=method,
         path=path,
         may_have_been_applied=applied,
+    )
+
+
+def header_error(headers: Mapping[str, object], method: str, path: str) -> ValidationError:
+    """The error of headers that cannot go on the wire (requests raised a ``ValueError`` or
+    ``UnicodeEncodeError`` building them): names the header, never shows its value (it may
+    be a credential). Nothing was sent."""
+    name = "headers"
+    for key, value in headers.items():
+        try:
+            check_token(str(key), "header")
+            check_token(str(value).replace(" ", "").replace("\t", ""), "header")
+        except ValidationError:
+            name = str(key) if str(key).isprintable() else "headers"
+            break
+    reason = "holds whitespace, a control character or a character that is not latin-1"
+    return ValidationError(
+        f"the request header {name} cannot be sent: its value {reason} (not shown: it may"
+        " be a credential); nothing was sent",
+        field_errors=[(name, reason)],
+        method=method,
+        path=path,
     )
 
 

@@ -7,6 +7,8 @@ import threading
 import weakref
 from typing import Any
 
+from ..errors import ValidationError
+
 MASK = "****"
 
 # Every live secret value, so text bound for logs and errors can be scrubbed of it.
@@ -78,6 +80,32 @@ class Secret:
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
         return self
+
+
+def _flaw(char: str) -> str | None:
+    """Why ``char`` cannot be part of a token sent in a header, or None if it can."""
+    if char.isspace():
+        return "whitespace"
+    if ord(char) > 0xFF:
+        return "a character that cannot go in an HTTP header (not latin-1)"
+    if not char.isprintable():
+        return "a control or non-printable character"
+    return None
+
+
+def check_token(value: str, name: str = "token") -> None:
+    """Refuse a credential (or auth scheme) that is not one word of printable latin-1
+    characters: a :class:`~hub_sdk.errors.ValidationError` naming ``name`` and the kind of
+    character (never the value)."""
+    for position, char in enumerate(value):
+        flaw = _flaw(char)
+        if flaw is not None:
+            reason = f"contains {flaw} (U+{ord(char):04X} at position {position})"
+            raise ValidationError(
+                f"{name} {reason}: it must be one word of printable characters; check what"
+                " was pasted",
+                field_errors=[(name, reason)],
+            )
 
 
 # Shorter values are not scrubbed as substrings: a one-letter "token" would garble every text.

@@ -108,7 +108,10 @@ def connect(
     tok = config.clean_token(s.get("token"))
     if not tok:
         config.warn_unauthenticated("fedn", "token=, FEDN_AUTH_TOKEN")
-    auth: Auth = HeaderTokenAuth(tok, s.get("auth_scheme") or "Bearer") if tok else Auth()
+    scheme = s.get("auth_scheme")
+    scheme = scheme.strip() if isinstance(scheme, str) else scheme
+    # (HeaderTokenAuth refuses a token or scheme that cannot go in a header, naming it.)
+    auth: Auth = HeaderTokenAuth(tok, scheme or "Bearer") if tok else Auth()
     conn = FednConnection(
         normalise_url(str(s["url"]), port, secure),
         auth=auth,

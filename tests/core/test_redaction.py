@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import re
 import string
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from hub_sdk import auger, errors, fedn
 from hub_sdk.core import Secret, redact
+from hub_sdk.core.auth import HeaderTokenAuth
 from hub_sdk.core.log import RedactingFilter
 from tests.conftest import secret_tokens
 
@@ -97,6 +99,75 @@ def test_errors_and_logs_never_carry_the_token(token, caplog):
         assert token not in str(pickle.loads(pickle.dumps(exc)))
     for record in caplog.records:
         assert token not in record.getMessage()
+
+
+# Characters that cannot be inside a token: whitespace (ASCII and Unicode), controls, and
+# anything an HTTP header cannot carry (not latin-1).
+bad_chars = st.one_of(
+    st.sampled_from(" \t\n\r\x0b\x0c\x85\xa0\u2028\u2029\u3000"),
+    st.characters(categories=["Cc", "Cf"]),
+    st.characters(min_codepoint=0x100, max_codepoint=0x10FFFF, exclude_categories=["Cs"]),
+)
+
+
+@st.composite
+def flawed_tokens(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """(a token with a bad character inside, the parts of it no message may show)."""
+    token = draw(tokens)
+    at = draw(st.integers(1, len(token) - 1))
+    flawed = token[:at] + draw(bad_chars) + token[at:]
+    cores = [p for p in (token[:at], token[at:]) if re.search(r"[A-Z]~[0-9]", p)]
+    return flawed, [flawed, *cores]
+
+
+def _shown(exc: BaseException) -> str:
+    return " ".join((str(exc), repr(exc), repr(exc.args), str(pickle.loads(pickle.dumps(exc)))))
+
+
+@given(case=flawed_tokens())
+def test_a_token_that_cannot_be_sent_is_refused_at_connect_without_showing_it(case):
+    token, hidden = case
+    calls = {
+        "project_token": lambda: auger.connect("http://h.test", project_token=token,
+                                               default=False),
+        "token": lambda: auger.connect("http://h.test", token=Secret(token), default=False),
+        "system_token": lambda: auger.connect("http://h.test", system_token=token,
+                                              default=False),
+    }
+    # FEDn reads "<scheme> <token>" in one string as the token after a scheme (as the
+    # published client does): one plain space is a separator there, not a flaw.
+    fedn_calls = (f"Bearer {token}",) if " " in token else (token, Secret(token))
+    for name, call in [*calls.items(), *(("token", lambda t=t: fedn.connect(
+            "http://h.test", token=t, default=False)) for t in fedn_calls)]:
+        with pytest.raises(errors.ValidationError) as err:
+            call()
+        assert err.value.fields == [name]
+        text = _shown(err.value)
+        assert not any(part in text for part in hidden), text
+
+
+def test_an_auth_scheme_that_cannot_be_sent_is_refused():
+    with pytest.raises(errors.ValidationError) as err:
+        fedn.connect("http://h.test", token="tok-123456", auth_scheme="Be arer", default=False)
+    assert err.value.fields == ["auth_scheme"]
+
+
+@pytest.mark.parametrize("bad", ["\n", "\r", "\u2028", "\u00e9\u0100"])
+@pytest.mark.parametrize("form", [None, {"a": "1"}])
+def test_a_header_requests_refuses_is_a_redacted_hub_error(bad, form):
+    """Defense in depth: a credential that got past the checks (set on the auth by hand)
+    fails as a typed error that does not show it, whichever way requests refuses it."""
+    token = f"Leaky{bad}Q~7token-value"
+    conn = fedn.connect("http://127.0.0.1:9", token="tok-123456", default=False, max_retries=0)
+    assert isinstance(conn.auth, HeaderTokenAuth)
+    conn.auth.token = Secret(token)
+    with pytest.raises(errors.HubError) as err:
+        conn.request("POST", "x", form=form)
+    assert isinstance(err.value, errors.ValidationError)
+    assert err.value.fields == ["Authorization"]
+    text = _shown(err.value)
+    assert "Q~7token" not in text and "Leaky" not in text, text
+    conn.close()
 
 
 def test_short_secrets_do_not_garble_text():

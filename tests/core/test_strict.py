@@ -254,6 +254,60 @@ def test_a_closed_connection_serves_nothing_from_its_cache(toy):
     assert context.get_default("auger") is not c
 
 
+# -- connection options ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("timeout", "x"),
+        ("timeout", -1),
+        ("timeout", 0),
+        ("timeout", float("inf")),
+        ("timeout", (1,)),
+        ("timeout", (5, "x")),
+        ("timeout", [5, 60]),
+        ("max_retries", -1),
+        ("max_retries", 1.5),
+        ("max_retries", True),
+        ("cache_size", "a"),
+        ("cache_size", -1),
+        ("cache_ttl", "a"),
+        ("cache_ttl", -1),
+        ("deadline", "x"),
+        ("deadline", 0),
+        ("max_response_bytes", "x"),
+        ("max_response_bytes", 0),
+        ("verify", 3),
+        ("verify", ""),
+    ],
+)
+def test_connection_options_are_checked_at_connect(toy, option, value):
+    with pytest.raises(ValidationError) as err:
+        connect(toy.url, project_token=toy.token, default=False, **{option: value})
+    assert err.value.fields == [option] and option in str(err.value)
+    assert not toy.log
+
+
+def test_good_connection_options_pass(toy):
+    c = connect(toy.url, project_token=toy.token, default=False, timeout=(2, None),
+                max_retries=0, cache_size=0, cache_ttl=0, deadline=9.5,
+                max_response_bytes=1024, verify="/etc/ssl/certs/ca-certificates.crt")
+    assert c.timeout == (2, None) and c.retry.max_retries == 0
+    c.close()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("timeout", "x"), ("timeout", -2), ("deadline", "soon"), ("max_retries", -1)],
+)
+def test_per_call_options_are_checked_before_sending(toy, conn, option, value):
+    with pytest.raises(ValidationError) as err:
+        conn.request("GET", "widgets", **{option: value})
+    assert err.value.fields == [option]
+    assert not toy.log
+
+
 # -- threads and default connections -----------------------------------------------------------
 
 
