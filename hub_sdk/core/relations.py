@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from ..errors import MissingParentError
+from ..errors import MissingParentError, ValidationError
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -140,7 +140,14 @@ class ChildManager(Generic[R]):
         return owner
 
     def _scope(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        return {self._key: self._owner(), **kwargs}
+        owner = self._owner()
+        given = kwargs.get(self._key, owner)
+        if given != owner and str(given) != str(owner):
+            raise ValidationError.from_fields(
+                f"invalid arguments for {self._cls.__name__} children",
+                [(self._key, f"is {owner!r} for this collection: it cannot be {given!r}")],
+            )
+        return {**kwargs, self._key: owner}
 
     def __call__(
         self,

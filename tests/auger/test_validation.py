@@ -194,6 +194,17 @@ def test_model_copy_update_is_checked_like_an_assignment(conn, hub):
     assert twin.changes() == {"name": "renamed"} and twin.connection is exp.connection
 
 
+def test_a_child_collection_cannot_be_widened_to_another_owner(conn, hub):
+    first, second = auger.Experiment.list(limit=2)[:2]
+    assert first.id != second.id
+    before = requests_to(hub)
+    with pytest.raises(ValidationError) as err:
+        first.sessions(experiment_id=second.id)
+    assert err.value.fields == ["experiment_id"] and requests_to(hub) == before
+    mine = first.sessions(experiment_id=first.id).to_list()  # the same key is fine
+    assert mine and all(s.experiment_id == first.id for s in mine)
+
+
 def test_declared_filters_and_child_collections_still_narrow(conn):
     session = auger.ExperimentSession.list(status="completed", limit=1).first()
     assert session is not None
