@@ -87,8 +87,8 @@ class ProjectFileUrl(
         if isinstance(source, bytes):
             data, name = source, filename or "file"
         else:
-            path = Path(source)
-            data, name = path.read_bytes(), filename or path.name
+            file_name, data = transfer.read_upload(source, "file")
+            name = filename or file_name
         conn = type(self)._conn(self._connection)
         transfer.upload(
             conn,
@@ -167,11 +167,7 @@ class ProjectFile(
         connection: Connection | None = None,
     ) -> ProjectFile:
         """Upload a local file through a presigned form and register it in the project."""
-        path = Path(source)
-        if not path.is_file():
-            raise ValidationError(
-                f"no such file: {path}", field_errors=[("source", "must be an existing file")]
-            )
+        path = transfer.existing_file(source, "source")
         form = ProjectFileUrl.create(
             project_id=project_id, file_path=file_path or path.name, connection=connection
         )

@@ -13,10 +13,9 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..errors import ValidationError
+from ..core.transfer import existing_file, writable_target
 from . import output
 from .resources import Context, VerbSpec, VerbTable
 from .usage import UsageError
@@ -29,32 +28,6 @@ __all__ = ["VERBS"]
 
 
 # -- checking arguments before anything is sent ----------------------------------------------
-
-
-def _path_error(path: Path, problem: str, field: str) -> ValidationError:
-    return ValidationError(f"{path}: {problem}", field_errors=[(field, f"{problem}: {path}")])
-
-
-def existing_file(value: str, field: str = "path") -> Path:
-    """``value`` as the path of a readable file; ``ValidationError`` naming it otherwise."""
-    path = Path(value).expanduser()
-    if path.is_dir():
-        raise _path_error(path, "is a directory, not a file", field)
-    if not path.exists():
-        raise _path_error(path, "does not exist", field)
-    return path
-
-
-def writable_target(value: str, field: str = "output") -> Path:
-    """``value`` as a file to write: not a directory, in a directory that exists."""
-    path = Path(value).expanduser()
-    if path.is_dir():
-        raise _path_error(path, "is a directory: name a file to write", field)
-    parent = path.parent
-    if not parent.is_dir():
-        problem = "is not a directory" if parent.exists() else "does not exist"
-        raise _path_error(path, f"its directory {parent} {problem}", field)
-    return path
 
 
 def _json_object(text: str, option: str) -> dict[str, Any]:
@@ -201,7 +174,8 @@ def _add_download(p: argparse.ArgumentParser) -> None:
 def _run_download(ctx: Context, args: argparse.Namespace) -> int:
     from ..fedn.models import Model
 
-    target = None if args.output == "-" else writable_target(args.output or f"{args.id}.npz")
+    output_path = args.output or f"{args.id}.npz"
+    target = None if args.output == "-" else writable_target(output_path, "output")
     model = Model.get(args.id, connection=ctx.connection())
     if target is None:
         data = model.download()
@@ -229,7 +203,7 @@ def _add_model_upload(p: argparse.ArgumentParser) -> None:
 def _run_model_upload(ctx: Context, args: argparse.Namespace) -> int:
     from ..fedn.models import Model
 
-    path = existing_file(args.path)
+    path = existing_file(args.path, "path")
     ctx.show(Model.upload(path, name=args.name, connection=ctx.connection()))
     return 0
 
@@ -245,7 +219,7 @@ def _run_package_upload(ctx: Context, args: argparse.Namespace) -> int:
     from ..fedn.packages import Package
 
     package = Package.upload(
-        existing_file(args.path),
+        existing_file(args.path, "path"),
         helper=args.helper,
         name=args.name,
         description=args.description,

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..errors import ValidationError
 from .connection import iter_stream
 from .progress import byte_progress
 
@@ -51,8 +52,11 @@ def download(
 ) -> Path | bytes:
     """Download ``path`` into the file ``dest`` (written atomically) or, without one, memory.
 
-    ``deadline``: seconds for the whole download (None: the connection's deadline).
+    ``deadline``: seconds for the whole download (None: the connection's deadline). A ``dest``
+    that cannot be written is a ValidationError before anything is requested.
     """
+    if dest is not None:
+        dest = writable_target(dest, "dest")
     resp = conn.request(
         "GET", path, params=params, expect="stream", auth=auth, deadline=deadline
     )
@@ -114,5 +118,42 @@ def read_upload(source: PathLike | bytes, default_name: str) -> tuple[str, bytes
     """``(file name, content)`` of an upload given as a path or as bytes."""
     if isinstance(source, (bytes, bytearray)):
         return default_name, bytes(source)
-    p = Path(source)
-    return p.name, p.read_bytes()
+    p = existing_file(source, "source")
+    try:
+        return p.name, p.read_bytes()
+    except OSError as exc:
+        raise _path_error(p, f"cannot be read ({exc.strerror or exc})", "source") from None
+
+
+def _path_error(path: Path, problem: str, field: str) -> ValidationError:
+    return ValidationError(f"{path}: {problem}", field_errors=[(field, f"{problem}: {path}")])
+
+
+def existing_file(value: PathLike, field: str = "path") -> Path:
+    """``value`` as the path of a file to read; ``ValidationError`` naming it otherwise."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise ValidationError.from_fields(
+            "invalid path", [(field, f"must be a path, got {type(value).__name__}")]
+        )
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise _path_error(path, "is a directory, not a file", field)
+    if not path.exists():
+        raise _path_error(path, "does not exist", field)
+    return path
+
+
+def writable_target(value: PathLike, field: str = "dest") -> Path:
+    """``value`` as a file to write: not a directory, in a directory that exists."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise ValidationError.from_fields(
+            "invalid path", [(field, f"must be a path, got {type(value).__name__}")]
+        )
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise _path_error(path, "is a directory: name a file to write", field)
+    parent = path.parent
+    if not parent.is_dir():
+        problem = "is not a directory" if parent.exists() else "does not exist"
+        raise _path_error(path, f"its directory {parent} {problem}", field)
+    return path

@@ -64,8 +64,8 @@ class Model(
         ``(bytes_sent, total)``.
         """
         conn = cls._conn(connection)
+        file_name, content = transfer.read_upload(source, "model.npz")  # local checks first
         _require_active_package(conn)
-        file_name, content = transfer.read_upload(source, "model.npz")
         if name is None:
             name = f"{Path(file_name).stem}-{uuid.uuid4().hex[:8]}"
         before = {m.pk for m in cls.list(connection=conn, name=name)}

@@ -170,3 +170,24 @@ def test_wait_refuses_bad_times_before_polling(kwargs: dict[str, Any], field: st
         session.wait(**kwargs)
     assert err.value.fields == [field] and field in str(err.value)
     assert conn.requests_sent == sent
+
+
+@pytest.mark.parametrize("where", ["missing", "directory"])
+def test_uploads_and_downloads_name_a_bad_path_before_sending(
+    conn: fedn.FednConnection, seed: fedn.Model, tmp_path: Any, where: str
+) -> None:
+    """The Python API checks paths as the CLI does: a typed error naming the path, no request
+    (not FileNotFoundError / IsADirectoryError, nor the internal ``.part`` file)."""
+    bad = tmp_path / "nosuch.npz" if where == "missing" else tmp_path
+    sent = conn.requests_sent
+    with pytest.raises(ValidationError) as err:
+        fedn.Model.upload(bad)
+    assert err.value.fields == ["source"] and str(bad) in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        fedn.Package.upload(bad, helper="numpyhelper")
+    assert err.value.fields == ["source"]
+    target = tmp_path / "no" / "such" / "dir" / "m.npz" if where == "missing" else tmp_path
+    with pytest.raises(ValidationError) as err:
+        seed.download(target)
+    assert err.value.fields == ["dest"] and ".part" not in str(err.value)
+    assert conn.requests_sent == sent
