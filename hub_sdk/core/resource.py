@@ -203,6 +203,12 @@ class Resource(BaseModel):
     def __setattr__(self, name: str, value: Any) -> None:
         """Assign a field (validated); an unknown name or a wrong type is a ValidationError."""
         cls = type(self)
+        if name in cls.__resource__.read_only and self._raw is not None:
+            # Read from the server: save() never sends it, and the id picks what is saved.
+            raise ValidationError.from_fields(
+                f"cannot set {cls.__name__}.{name}",
+                [(name, "is read-only: the server sets it (save() would not send it)")],
+            )
         if name[:1] != "_" and name not in cls.model_fields:
             extra = self.__pydantic_extra__
             if extra is None or name not in extra:

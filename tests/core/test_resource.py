@@ -54,11 +54,15 @@ def test_save_sends_only_changed_writable_fields_including_in_place_edits(toy, c
     assert w.changes() == {}
 
 
-def test_read_only_fields_are_not_sent(toy, conn):
+def test_read_only_fields_of_a_server_object_cannot_be_assigned(toy, conn):
+    """save() would not send them (and a changed id would pick another object to save)."""
     toy.add("widgets", name="a")
     w = Widget.get(1)
-    w.kind_label = "mine"
-    assert w.changes() == {}
+    for name, value in (("kind_label", "mine"), ("id", 2)):
+        with pytest.raises(ValidationError, match="read-only") as err:
+            setattr(w, name, value)
+        assert err.value.fields == [name]
+    assert w.changes() == {} and w.id == 1
 
 
 def test_assignment_is_validated(toy, conn):
