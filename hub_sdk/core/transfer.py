@@ -129,13 +129,18 @@ def _path_error(path: Path, problem: str, field: str) -> ValidationError:
     return ValidationError(f"{path}: {problem}", field_errors=[(field, f"{problem}: {path}")])
 
 
-def existing_file(value: PathLike, field: str = "path") -> Path:
-    """``value`` as the path of a file to read; ``ValidationError`` naming it otherwise."""
+def _as_path(value: PathLike, field: str) -> Path:
+    """``value`` as a path (``~`` expanded); a ValidationError naming ``field`` otherwise."""
     if not isinstance(value, (str, os.PathLike)):
         raise ValidationError.from_fields(
             "invalid path", [(field, f"must be a path, got {type(value).__name__}")]
         )
-    path = Path(value).expanduser()
+    return Path(value).expanduser()
+
+
+def existing_file(value: PathLike, field: str = "path") -> Path:
+    """``value`` as the path of a file to read; ``ValidationError`` naming it otherwise."""
+    path = _as_path(value, field)
     if path.is_dir():
         raise _path_error(path, "is a directory, not a file", field)
     if not path.exists():
@@ -145,11 +150,7 @@ def existing_file(value: PathLike, field: str = "path") -> Path:
 
 def writable_target(value: PathLike, field: str = "dest") -> Path:
     """``value`` as a file to write: not a directory, in a directory that exists."""
-    if not isinstance(value, (str, os.PathLike)):
-        raise ValidationError.from_fields(
-            "invalid path", [(field, f"must be a path, got {type(value).__name__}")]
-        )
-    path = Path(value).expanduser()
+    path = _as_path(value, field)
     if path.is_dir():
         raise _path_error(path, "is a directory: name a file to write", field)
     parent = path.parent
